@@ -1,0 +1,37 @@
+# Every target is a one-line alias; the logic lives in Python. `make demo` and `make test`
+# work on a machine that has only Python and pip: they build .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install demo test lint bench docs clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# Go OPA in-process, the reference engine for the tests; its wheel under-declares Python.
+	$(BIN)/python -m pip install --quiet --ignore-requires-python opa-golib-python-bindings==0.4.4
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install ecrscan with its test tools
+
+demo: $(STAMP)  ## scan an emulated AWS account end to end and print the matrix
+	$(BIN)/ecrscan demo
+
+test: $(STAMP)  ## run the test suite
+	$(BIN)/python -m pytest -n 2
+
+lint: $(STAMP)  ## ruff, pinned in pyproject.toml
+	$(BIN)/ruff check scanner tests
+	$(BIN)/ruff format --check scanner tests
+
+docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA blocks
+	$(BIN)/python -m scanner.catalog_docs README.md
+
+clean:  ## remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
