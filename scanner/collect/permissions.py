@@ -1,0 +1,74 @@
+"""Every AWS operation the collector may call, and the IAM action each one needs.
+
+This table is the single declaration: `calls.call` and `calls.paginate` refuse any operation that
+is not in it, a test proves that every call made during a collection is declared, and the
+read-only IAM policy users attach is generated from it, so the documentation cannot drift.
+"""
+
+from typing import Any
+
+# Marks an operation that any authenticated principal may call without an IAM permission.
+NO_PERMISSION_NEEDED = None
+
+DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
+    # Who is calling: works for any valid credentials, even with every action denied.
+    ("sts", "GetCallerIdentity"): NO_PERMISSION_NEEDED,
+    # Which regions the account has enabled (only for `--region all`).
+    ("ec2", "DescribeRegions"): "ec2:DescribeRegions",
+    # Registry-wide settings, once per region.
+    ("ecr", "DescribeRegistry"): "ecr:DescribeRegistry",
+    ("ecr", "GetRegistryScanningConfiguration"): "ecr:GetRegistryScanningConfiguration",
+    ("ecr", "GetRegistryPolicy"): "ecr:GetRegistryPolicy",
+    # Repositories and what hangs off each one.
+    ("ecr", "DescribeRepositories"): "ecr:DescribeRepositories",
+    ("ecr", "ListTagsForResource"): "ecr:ListTagsForResource",
+    ("ecr", "GetLifecyclePolicy"): "ecr:GetLifecyclePolicy",
+    ("ecr", "GetRepositoryPolicy"): "ecr:GetRepositoryPolicy",
+    ("ecr", "DescribeImages"): "ecr:DescribeImages",
+    ("ecr", "BatchGetRepositoryScanningConfiguration"): (
+        "ecr:BatchGetRepositoryScanningConfiguration"
+    ),
+    # The network paths to ECR: VPC endpoints and routes to the internet.
+    ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
+    ("ec2", "DescribeSubnets"): "ec2:DescribeSubnets",
+    ("ec2", "DescribeRouteTables"): "ec2:DescribeRouteTables",
+    ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
+}
+
+# Verbs of operations that only read. A declared operation starting with anything else is a bug.
+READ_ONLY_PREFIXES = ("Describe", "Get", "List", "BatchGet")
+
+
+class UndeclaredOperationError(Exception):
+    """The collector tried an operation missing from DECLARED_OPERATIONS (a programming error)."""
+
+
+def is_declared(service: str, operation: str) -> bool:
+    return (service, operation) in DECLARED_OPERATIONS
+
+
+def require_declared(service: str, operation: str) -> None:
+    if not is_declared(service, operation):
+        raise UndeclaredOperationError(
+            f"{service}:{operation} is not declared in scanner.collect.permissions"
+        )
+
+
+def required_actions() -> list[str]:
+    """The IAM actions a collection needs, sorted and without duplicates."""
+    return sorted({action for action in DECLARED_OPERATIONS.values() if action})
+
+
+def iam_policy() -> dict[str, Any]:
+    """The least-privilege, read-only IAM policy document that lets ecrscan collect."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcrscanReadOnly",
+                "Effect": "Allow",
+                "Action": required_actions(),
+                "Resource": "*",
+            }
+        ],
+    }
