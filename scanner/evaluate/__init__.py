@@ -1,0 +1,1 @@
+"""Evaluation: snapshot documents in, one verdict per (resource, control) out."""

@@ -1,0 +1,164 @@
+"""Turn a snapshot into results: one verdict per (resource, applicable control)."""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+from scanner import __version__
+from scanner.config import Config
+from scanner.evaluate import documents
+from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
+from scanner.evaluate.engine import Engine, EngineError, Verdict
+from scanner.evaluate.regopy_engine import RegopyEngine
+from scanner.evaluate.results import RESULTS_FORMAT, Result, Results
+
+BATCH_SIZE = 64
+EngineFactory = Callable[[dict[str, str], dict[str, Any], list[str]], Engine]
+
+
+def evaluate_snapshot(
+    snapshot: dict[str, Any],
+    policies: PolicySet,
+    config: Config,
+    *,
+    engine_factory: EngineFactory = RegopyEngine,
+    workers: int = 2,
+) -> Results:
+    data = {"ecrscan": {"config": config.policy_data()}}
+    engine = engine_factory(policies.modules, data, [c.entrypoint for c in policies.controls])
+    try:
+        results = list(_gap_results(snapshot, policies.controls))
+        results += _verdict_results(snapshot, policies.controls, engine, workers)
+    finally:
+        engine.close()
+    return Results(_metadata(snapshot, policies, config, engine.name), results)
+
+
+def _verdict_results(
+    snapshot: dict[str, Any], controls: Sequence[Control], engine: Engine, workers: int
+) -> list[Result]:
+    by_type = {
+        t: [c for c in controls if c.resource_type == t]
+        for t in {c.resource_type for c in controls}
+    }
+    batches = _batches(
+        (r for r in documents.resources(snapshot) if by_type.get(r.resource_type)), BATCH_SIZE
+    )
+
+    def judge(batch: list[documents.Resource]) -> list[Result]:
+        results = []
+        # One batch holds one resource type at a time: see _batches.
+        applicable = by_type[batch[0].resource_type]
+        answers = engine.verdicts([c.entrypoint for c in applicable], [r.document for r in batch])
+        for resource, answer in zip(batch, answers, strict=True):
+            results += [_result(resource, c, answer[c.entrypoint]) for c in applicable]
+        return results
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
+        return [result for chunk in pool.map(judge, batches) for result in chunk]
+
+
+def _batches(resources: Iterator[documents.Resource], size: int) -> Iterator[list]:
+    batch: list[documents.Resource] = []
+    for resource in resources:
+        if batch and (len(batch) == size or batch[0].resource_type != resource.resource_type):
+            yield batch
+            batch = []
+        batch.append(resource)
+    if batch:
+        yield batch
+
+
+def _result(
+    resource: documents.Resource, control: Control, verdict: Verdict | EngineError
+) -> Result:
+    status, severity, reason = _interpret(control, verdict)
+    return Result(
+        control_id=control.id,
+        resource_id=resource.resource_id,
+        resource_type=resource.resource_type,
+        resource_name=resource.name,
+        account_id=resource.account_id,
+        region=resource.region,
+        status=status,
+        severity=severity,
+        reason=reason,
+    )
+
+
+def _interpret(control: Control, verdict: Verdict | EngineError) -> tuple[str, str, str]:
+    """A verdict the engine could not produce, or one that breaks the contract, is an ERROR."""
+    if isinstance(verdict, EngineError):
+        return "ERROR", control.severity, f"policy {control.id}: {verdict}"
+    if not isinstance(verdict, dict) or verdict.get("status") not in (
+        "PASS",
+        "FAIL",
+        "ERROR",
+        "N/A",
+    ):
+        return (
+            "ERROR",
+            control.severity,
+            f"policy {control.id} returned a malformed verdict: {verdict!r}",
+        )
+    severity = str(verdict.get("severity") or control.severity).upper()
+    if severity not in SEVERITIES:
+        severity = control.severity
+    return verdict["status"], severity, str(verdict.get("reason") or "")
+
+
+def _gap_results(snapshot: dict[str, Any], controls: Sequence[Control]) -> Iterator[Result]:
+    for gap in documents.gaps(snapshot):
+        error = gap.error
+        reason = (
+            f"could not list {gap.resource_type} resources: "
+            f"{error['operation']} {error['code']}: {error['message']}"
+        )
+        for control in controls:
+            if control.resource_type == gap.resource_type:
+                yield Result(
+                    control.id,
+                    gap.resource_id,
+                    gap.resource_type,
+                    "*",
+                    gap.account_id,
+                    gap.region,
+                    "ERROR",
+                    control.severity,
+                    reason,
+                )
+
+
+def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, engine: str) -> dict:
+    return {
+        "format": RESULTS_FORMAT,
+        "tool": {"name": "ecrscan", "version": __version__},
+        "engine": engine,
+        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "snapshot": {
+            key: snapshot[key]
+            for key in (
+                "schema_version",
+                "collected_at",
+                "account_id",
+                "partition",
+                "caller_arn",
+                "regions",
+            )
+        },
+        "snapshot_errors": snapshot["errors"],
+        "config": config.policy_data(),
+        "policy_digest": _digest(policies.modules),
+        "controls": [c.summary() for c in policies.controls],
+    }
+
+
+def _digest(modules: dict[str, str]) -> str:
+    """sha256 over the policy sources in path order: the same policies give the same digest."""
+    digest = hashlib.sha256()
+    for source in (modules[path] for path in sorted(modules)):
+        digest.update(json.dumps(source).encode())
+    return "sha256:" + digest.hexdigest()
