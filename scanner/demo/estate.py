@@ -1,0 +1,295 @@
+"""Seed an emulated account with the estate an ECR operations guide warns about.
+
+Two regions, well-configured repositories beside mutable, unscanned, unmanaged, public and
+cross-account-writable ones, one VPC with full ECR endpoint coverage and others without.
+This module writes to the (emulated) account, so it lives outside the read-only collector.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+ACCOUNT = "123456789012"  # moto's default account
+ORGANIZATION = "o-a1b2c3d4e5"
+TRUSTED_ACCOUNT = "444455556666"
+PARTNER_ACCOUNT = "777788889999"
+REGIONS = ("eu-west-1", "us-east-1")
+
+LIFECYCLE = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "expire untagged images after 14 days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 14,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "keep the last 30 tagged images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+PULL = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
+
+
+def _policy(*statements: dict[str, Any]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+ORG_PULL = _policy(
+    {
+        "Sid": "OrgPull",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": PULL,
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION}},
+    }
+)
+PUBLIC_PULL = _policy({"Sid": "AnyonePull", "Effect": "Allow", "Principal": "*", "Action": PULL})
+PARTNER_PUSH = _policy(
+    {
+        "Sid": "PartnerPush",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
+        "Action": [
+            *PULL,
+            "ecr:PutImage",
+            "ecr:InitiateLayerUpload",
+            "ecr:UploadLayerPart",
+            "ecr:CompleteLayerUpload",
+        ],
+    }
+)
+TRUSTED_PULL = _policy(
+    {
+        "Sid": "AnalyticsPull",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{TRUSTED_ACCOUNT}:root"},
+        "Action": PULL,
+    }
+)
+UNTRUSTED_PULL = _policy(
+    {
+        "Sid": "VendorPull",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
+        "Action": PULL,
+    }
+)
+
+# name -> how it is configured; "expect" is what ecrscan must say, per control, with the
+# configuration in demo/config.yaml (the end-to-end test reads it).
+REPOSITORIES: dict[str, list[dict[str, Any]]] = {
+    "eu-west-1": [
+        {
+            "name": "payments/api",
+            "mutability": "IMMUTABLE",
+            "lifecycle": True,
+            "policy": ORG_PULL,
+            "kms": True,
+            "images": 3,
+        },
+        {
+            "name": "payments/worker",
+            "mutability": "IMMUTABLE_WITH_EXCLUSION",
+            "exclusions": ["latest", "dev-*"],
+            "lifecycle": True,
+            "images": 2,
+        },
+        {"name": "legacy/monolith", "mutability": "MUTABLE", "images": 4},
+        {
+            "name": "marketing/website",
+            "mutability": "IMMUTABLE",
+            "lifecycle": True,
+            "policy": PUBLIC_PULL,
+            "images": 1,
+        },
+        {
+            "name": "shared/base-images",
+            "mutability": "IMMUTABLE",
+            "lifecycle": True,
+            "policy": PARTNER_PUSH,
+            "images": 2,
+        },
+    ],
+    "us-east-1": [
+        {"name": "platform/ingress", "mutability": "IMMUTABLE", "lifecycle": True, "images": 2},
+        {
+            "name": "platform/ci-runner",
+            "mutability": "MUTABLE_WITH_EXCLUSION",
+            "exclusions": ["release-*"],
+            "lifecycle": True,
+            "images": 1,
+        },
+        {"name": "data/etl", "mutability": "IMMUTABLE", "lifecycle": True, "policy": TRUSTED_PULL},
+        {"name": "vendor/feed", "mutability": "MUTABLE", "policy": UNTRUSTED_PULL},
+    ],
+}
+
+# Registry scanning rules per region: eu-west-1 scans the payments and shared repositories on
+# push and continuously scans payments; us-east-1 scans only platform/*.
+SCANNING_RULES = {
+    "eu-west-1": [
+        {
+            "scanFrequency": "CONTINUOUS_SCAN",
+            "repositoryFilters": [{"filter": "payments/*", "filterType": "WILDCARD"}],
+        },
+        {
+            "scanFrequency": "SCAN_ON_PUSH",
+            "repositoryFilters": [
+                {"filter": "shared", "filterType": "WILDCARD"},
+                {"filter": "marketing/*", "filterType": "WILDCARD"},
+            ],
+        },
+    ],
+    "us-east-1": [
+        {
+            "scanFrequency": "SCAN_ON_PUSH",
+            "repositoryFilters": [{"filter": "platform/*", "filterType": "WILDCARD"}],
+        },
+    ],
+}
+
+
+def seed(session) -> dict[str, dict[str, str]]:
+    """Create the estate; returns {region: {label: vpc_id}} for the VPCs it made."""
+    vpcs = {}
+    for region in REGIONS:
+        ecr = session.client("ecr", region_name=region)
+        for spec in REPOSITORIES[region]:
+            _repository(ecr, spec)
+        ecr.put_registry_scanning_configuration(scanType="BASIC", rules=SCANNING_RULES[region])
+        vpcs[region] = _network(session.client("ec2", region_name=region), region)
+    return vpcs
+
+
+def _repository(ecr, spec: dict[str, Any]) -> None:
+    name = spec["name"]
+    kwargs: dict[str, Any] = {"repositoryName": name, "imageTagMutability": spec["mutability"]}
+    if spec.get("exclusions"):
+        kwargs["imageTagMutabilityExclusionFilters"] = [
+            {"filterType": "WILDCARD", "filter": f} for f in spec["exclusions"]
+        ]
+    if spec.get("kms"):
+        kwargs["encryptionConfiguration"] = {"encryptionType": "KMS"}
+    ecr.create_repository(**kwargs, tags=[{"Key": "team", "Value": name.split("/")[0]}])
+    if spec.get("lifecycle"):
+        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(LIFECYCLE))
+    if spec.get("policy"):
+        ecr.set_repository_policy(repositoryName=name, policyText=spec["policy"])
+    for number in range(spec.get("images", 0)):
+        _push(ecr, name, number)
+
+
+def _push(ecr, repository: str, number: int) -> None:
+    """A minimal image manifest: enough for DescribeImages to list a digest, tag and size."""
+    layer = hashlib.sha256(f"{repository}:{number}".encode()).hexdigest()
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": 1470,
+            "digest": f"sha256:{layer}",
+        },
+        "layers": [
+            {
+                "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                "size": 2_800_000 + number,
+                "digest": f"sha256:{layer[::-1]}",
+            }
+        ],
+    }
+    ecr.put_image(
+        repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=f"1.{number}.0"
+    )
+
+
+def _network(ec2, region: str) -> dict[str, str]:
+    _make_default_vpc_public(ec2)
+    if region == "eu-west-1":
+        return {"prod": _vpc(ec2, region, "10.10.0.0/16", "prod", endpoints="all")}
+    return {
+        "legacy": _vpc(ec2, region, "10.20.0.0/16", "legacy", endpoints="none"),
+        "partial": _vpc(ec2, region, "10.30.0.0/16", "partial", endpoints="api-only"),
+    }
+
+
+def _make_default_vpc_public(ec2) -> None:
+    """AWS gives the default VPC an internet gateway route; the emulator does not."""
+    vpc_id = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0][
+        "VpcId"
+    ]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    main = ec2.describe_route_tables(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "association.main", "Values": ["true"]},
+        ]
+    )["RouteTables"][0]["RouteTableId"]
+    ec2.create_route(RouteTableId=main, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+
+def _vpc(ec2, region: str, cidr: str, name: str, endpoints: str) -> str:
+    """A VPC with a public subnet (IGW route) and two private subnets in two zones."""
+    vpc_id = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=_name_tag("vpc", name))["Vpc"][
+        "VpcId"
+    ]
+    base = cidr.rsplit(".", 2)[0]
+    public = _subnet(ec2, vpc_id, f"{base}.0.0/24", f"{region}a")
+    private = [
+        _subnet(ec2, vpc_id, f"{base}.{i}.0/24", f"{region}{zone}")
+        for i, zone in ((1, "a"), (2, "b"))
+    ]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    public_rt = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+    ec2.associate_route_table(RouteTableId=public_rt, SubnetId=public)
+    private_rts = []
+    for subnet in private:
+        table = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+        ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+        private_rts.append(table)
+    _endpoints(ec2, region, vpc_id, private, private_rts, endpoints)
+    return vpc_id
+
+
+def _subnet(ec2, vpc_id: str, cidr: str, zone: str) -> str:
+    return ec2.create_subnet(VpcId=vpc_id, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"][
+        "SubnetId"
+    ]
+
+
+def _endpoints(ec2, region, vpc_id, subnets, route_tables, which: str) -> None:
+    if which == "none":
+        return
+    services = ["ecr.api"] if which == "api-only" else ["ecr.api", "ecr.dkr"]
+    for service in services:
+        ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{region}.{service}",
+            VpcEndpointType="Interface",
+            SubnetIds=subnets,
+            PrivateDnsEnabled=True,
+        )
+    if which == "all":
+        ec2.create_vpc_endpoint(
+            VpcId=vpc_id,
+            ServiceName=f"com.amazonaws.{region}.s3",
+            VpcEndpointType="Gateway",
+            RouteTableIds=route_tables,
+        )
+
+
+def _name_tag(resource: str, name: str) -> list[dict[str, Any]]:
+    return [{"ResourceType": resource, "Tags": [{"Key": "Name", "Value": name}]}]

@@ -1,0 +1,193 @@
+"""`ecrscan scan` against an emulated account: every (resource, control) verdict, as a table.
+
+The estate is the demo's (scanner/demo/estate.py), seeded into moto in-process, collected by the
+real collector through the real CLI entry point, evaluated by the real policies.
+"""
+
+import json
+
+import pytest
+
+from scanner.cli import main
+from scanner.demo.estate import REGIONS, seed
+from scanner.resources import demo_config_path
+
+TAG, SCAN, LIFECYCLE, POLICY = (
+    "ecr-tag-immutability",
+    "ecr-scan-on-push",
+    "ecr-lifecycle-policy",
+    "ecr-repository-policy",
+)
+
+# (region, repository): {control: status}
+EXPECTED_REPOSITORIES = {
+    ("eu-west-1", "payments/api"): {TAG: "PASS", SCAN: "PASS", LIFECYCLE: "PASS", POLICY: "PASS"},
+    ("eu-west-1", "payments/worker"): {
+        TAG: "PASS",
+        SCAN: "PASS",
+        LIFECYCLE: "PASS",
+        POLICY: "PASS",
+    },
+    ("eu-west-1", "legacy/monolith"): {
+        TAG: "FAIL",
+        SCAN: "FAIL",
+        LIFECYCLE: "FAIL",
+        POLICY: "PASS",
+    },
+    ("eu-west-1", "marketing/website"): {
+        TAG: "PASS",
+        SCAN: "PASS",
+        LIFECYCLE: "PASS",
+        POLICY: "FAIL",
+    },
+    ("eu-west-1", "shared/base-images"): {
+        TAG: "PASS",
+        SCAN: "PASS",
+        LIFECYCLE: "PASS",
+        POLICY: "FAIL",
+    },
+    ("us-east-1", "platform/ingress"): {
+        TAG: "PASS",
+        SCAN: "PASS",
+        LIFECYCLE: "PASS",
+        POLICY: "PASS",
+    },
+    ("us-east-1", "platform/ci-runner"): {
+        TAG: "FAIL",
+        SCAN: "PASS",
+        LIFECYCLE: "PASS",
+        POLICY: "PASS",
+    },
+    ("us-east-1", "data/etl"): {TAG: "PASS", SCAN: "FAIL", LIFECYCLE: "PASS", POLICY: "PASS"},
+    ("us-east-1", "vendor/feed"): {TAG: "FAIL", SCAN: "FAIL", LIFECYCLE: "FAIL", POLICY: "FAIL"},
+}
+
+# (region, VPC label from the seed; "default" is the region's default VPC): status
+EXPECTED_VPCS = {
+    ("eu-west-1", "default"): "N/A",
+    ("eu-west-1", "prod"): "PASS",
+    ("us-east-1", "default"): "N/A",
+    ("us-east-1", "legacy"): "FAIL",
+    ("us-east-1", "partial"): "FAIL",
+}
+
+# Reasons that must name what is at fault.
+EXPECTED_REASONS = {
+    ("us-east-1", "platform/ci-runner", TAG): "MUTABLE_WITH_EXCLUSION",
+    ("eu-west-1", "payments/worker", TAG): "latest",
+    ("eu-west-1", "shared/base-images", POLICY): "PartnerPush",
+    ("us-east-1", "vendor/feed", POLICY): "777788889999",
+    ("eu-west-1", "legacy/monolith", SCAN): "MANUAL",
+}
+
+
+@pytest.fixture(scope="module")
+def scan(tmp_path_factory):
+    """Seed, then run `ecrscan scan` once for the whole module."""
+    import os
+    from unittest import mock
+
+    import boto3
+    from moto import mock_aws
+
+    out = tmp_path_factory.mktemp("scan")
+    env = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+        "AWS_CONFIG_FILE": str(out / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(out / "none"),
+    }
+    with mock.patch.dict(os.environ, env), mock_aws():
+        labels = seed(boto3.Session(region_name="eu-west-1"))
+        for region in REGIONS:
+            ec2 = boto3.client("ec2", region_name=region)
+            default = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])[
+                "Vpcs"
+            ][0]
+            labels[region]["default"] = default["VpcId"]
+        code = main(
+            [
+                "scan",
+                *(arg for region in REGIONS for arg in ("--region", region)),
+                "--config",
+                str(demo_config_path()),
+                "--format",
+                "json",
+                "--output",
+                str(out / "results.json"),
+                "--save-snapshot",
+                str(out / "snapshot.json"),
+            ]
+        )
+    results = json.loads((out / "results.json").read_text())
+    return code, results, labels, out
+
+
+def _cells(results, resource_type):
+    return {
+        (r["region"], r["resource_name"], r["control_id"]): r
+        for r in results["results"]
+        if r["resource_type"] == resource_type
+    }
+
+
+def test_every_repository_verdict(scan):
+    _, results, _, _ = scan
+    cells = _cells(results, "repository")
+    actual = {
+        (region, name): {control: cells[(region, name, control)]["status"] for control in expected}
+        for (region, name), expected in EXPECTED_REPOSITORIES.items()
+    }
+    assert actual == EXPECTED_REPOSITORIES
+    assert len(cells) == 4 * len(EXPECTED_REPOSITORIES), "a repository nobody expected was judged"
+
+
+def test_every_vpc_verdict(scan):
+    _, results, labels, _ = scan
+    cells = _cells(results, "vpc")
+    actual = {
+        (region, label): cells[(region, labels[region][label], "vpc-ecr-endpoints")]["status"]
+        for (region, label) in EXPECTED_VPCS
+    }
+    assert actual == EXPECTED_VPCS
+    assert len(cells) == len(EXPECTED_VPCS)
+
+
+def test_reasons_name_what_is_at_fault(scan):
+    _, results, _, _ = scan
+    cells = _cells(results, "repository")
+    for (region, name, control), fragment in EXPECTED_REASONS.items():
+        assert fragment in cells[(region, name, control)]["reason"], (name, control)
+
+
+def test_public_and_external_write_are_critical(scan):
+    _, results, _, _ = scan
+    cells = _cells(results, "repository")
+    assert cells[("eu-west-1", "shared/base-images", POLICY)]["severity"] == "CRITICAL"
+
+
+def test_exit_code_and_evidence(scan):
+    code, results, _, out = scan
+    assert code == 1  # failures, and no collection errors
+    assert results["metadata"]["snapshot"]["regions"] == list(REGIONS)
+    from scanner import snapshot as snapshots
+
+    snapshots.load(out / "snapshot.json")  # the saved evidence validates
+
+
+def test_stored_snapshot_re_evaluates_offline_to_the_same_verdicts(scan, capsys):
+    _, results, _, out = scan
+    code = main(
+        [
+            "evaluate",
+            str(out / "snapshot.json"),
+            "--config",
+            str(demo_config_path()),
+            "--format",
+            "json",
+        ]
+    )
+    again = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert again["results"] == results["results"]
