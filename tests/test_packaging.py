@@ -1,0 +1,24 @@
+"""`pip install .` must give a working ecrscan anywhere: policies and schema inside the wheel."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_ships_policies_schema_and_demo_config(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    [wheel] = tmp_path.glob("ecrscan-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for rego in ROOT.glob("policies/**/*.rego"):
+        assert f"scanner/{rego.relative_to(ROOT).as_posix()}" in names
+    assert "scanner/snapshot/schema.json" in names
+    assert "scanner/demo/config.yaml" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "ecrscan = scanner.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
