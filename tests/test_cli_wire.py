@@ -46,15 +46,32 @@ def _ecrscan(*args, cwd):
 
 def test_collect_then_evaluate_over_http(endpoint, tmp_path):
     snapshot = tmp_path / "snapshot.json"
-    collected = _ecrscan("collect", "--region", "eu-west-1", "--endpoint-url", endpoint,
-                         "--output", str(snapshot), cwd=tmp_path)
+    collected = _ecrscan(
+        "collect",
+        "--region",
+        "eu-west-1",
+        "--endpoint-url",
+        endpoint,
+        "--output",
+        str(snapshot),
+        cwd=tmp_path,
+    )
     assert collected.returncode == 0, collected.stderr
-    names = [r["repository"]["repositoryName"]
-             for r in json.loads(snapshot.read_text())["inventory"][0]["repositories"]]
+    names = [
+        r["repository"]["repositoryName"]
+        for r in json.loads(snapshot.read_text())["inventory"][0]["repositories"]
+    ]
     assert sorted(names) == ["team/locked", "team/mutable"]
 
-    evaluated = _ecrscan("evaluate", str(snapshot), "--controls", "ecr-tag-immutability",
-                         "--format", "csv", cwd=tmp_path)
+    evaluated = _ecrscan(
+        "evaluate",
+        str(snapshot),
+        "--controls",
+        "ecr-tag-immutability",
+        "--format",
+        "csv",
+        cwd=tmp_path,
+    )
     assert evaluated.returncode == 1, evaluated.stderr  # team/mutable fails
     rows = {line.split(",")[3]: line.split(",")[6] for line in evaluated.stdout.splitlines()[1:]}
     assert rows == {"team/locked": "PASS", "team/mutable": "FAIL"}

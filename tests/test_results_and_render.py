@@ -92,7 +92,7 @@ def test_table_has_a_matrix_per_resource_type_findings_and_summary():
     assert "Findings" in text and "grants ecr:PutImage" in text
     summary = text.split("Summary")[1]
     critical = next(line for line in summary.splitlines() if line.startswith("CRITICAL"))
-    assert critical.split() == ["CRITICAL", "0", "1", "0", "0", "1"]
+    assert critical.split() == ["CRITICAL", "0", "1", "0", "0", "0", "0", "1"]
 
 
 def test_json_round_trips_through_the_results_file(tmp_path):

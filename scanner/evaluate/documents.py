@@ -30,6 +30,7 @@ class Resource:
     account_id: str
     region: str
     document: dict[str, Any]
+    source: dict[str, Any] | None = None  # where an IaC source declared it
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def _repositories(scope: dict[str, Any]) -> Iterator[Resource]:
                 },
                 "errors": record["errors"],
             },
+            source=record.get("source"),
         )
 
 
@@ -127,6 +129,7 @@ def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
                 "vpcEndpoints": record["vpcEndpoints"],
                 "errors": errors,
             },
+            source=record.get("source"),
         )
 
 

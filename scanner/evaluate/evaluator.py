@@ -86,6 +86,7 @@ def _result(
         status=status,
         severity=severity,
         reason=reason,
+        source=resource.source,
     )
 
 

@@ -5,6 +5,7 @@ account_id, region, status, severity, reason}]}`. The metadata carries the contr
 a report renders from the results file alone, years later, without the policies.
 """
 
+import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,11 @@ from scanner.errors import ExitCode, InputError
 from scanner.evaluate.catalog import SEVERITIES
 from scanner.fileio import read_json, write_json_atomic
 
-STATUSES = ("PASS", "FAIL", "ERROR", "N/A")
+# PASS, FAIL, ERROR and N/A come from the policies. SUPPRESSED (an exception written in the
+# source, such as a Terraform tag) and WAIVED (an exception from an auditor's waiver file) replace
+# a FAIL and keep it visible with the exception's reason: never hidden, never counted as failing.
+VERDICT_STATUSES = ("PASS", "FAIL", "ERROR", "N/A")
+STATUSES = (*VERDICT_STATUSES, "SUPPRESSED", "WAIVED")
 RESULTS_FORMAT = "ecrscan-results/1"
 
 
@@ -28,6 +33,10 @@ class Result:
     status: str
     severity: str
     reason: str
+    # Where the resource was declared (IaC sources): {"file", "address" or "logical_id", "line"}.
+    source: dict[str, Any] | None = None
+    # The suppression or waiver that changed a FAIL: {"kind", "reason", ...}.
+    exception: dict[str, Any] | None = None
 
 
 @dataclass
@@ -81,10 +90,28 @@ def _parse(document: Any) -> Results:
     return Results(metadata, results)
 
 
+_REQUIRED_FIELDS = [
+    name
+    for name, spec in Result.__dataclass_fields__.items()
+    if spec.default is dataclasses.MISSING
+]
+
+
+def _optional_object(item: dict[str, Any], key: str) -> dict[str, Any] | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, dict):
+        raise TypeError(f"{key} is not an object")
+    return value
+
+
 def _result(item: Any) -> Result:
     if not isinstance(item, dict):
         raise TypeError("a result is not an object")
-    result = Result(**{name: str(item[name]) for name in Result.__dataclass_fields__})
+    result = Result(
+        **{name: str(item[name]) for name in _REQUIRED_FIELDS},
+        source=_optional_object(item, "source"),
+        exception=_optional_object(item, "exception"),
+    )
     if result.status not in STATUSES:
         raise ValueError(f"unknown status {result.status!r}")
     if result.severity not in SEVERITIES:
