@@ -11,7 +11,8 @@ class ExitCode(IntEnum):
     FAILURES = 1  # failures at or above --fail-on
     USAGE = 2  # bad arguments or unreadable input
     UNDECIDED = 3  # collection errors left cells undecided
-    INTERRUPTED = 130  # SIGINT / SIGTERM
+    INTERRUPTED = 130  # SIGINT (128 + 2)
+    TERMINATED = 143  # SIGTERM (128 + 15)
 
 
 class EcrscanError(Exception):

@@ -1,6 +1,8 @@
 """Bad input of every kind: one clear line on stderr, the documented exit code, no traceback."""
 
 import json
+import os
+import signal
 
 import pytest
 
@@ -83,7 +85,7 @@ def test_custom_rego_that_does_not_compile(tmp_path, capsys, minimal_snapshot):
         str(tmp_path / "policies"),
     )
     assert code == 2
-    _assert_one_clear_line(err, "policies do not compile")
+    _assert_one_clear_line(err, "broken.rego:9:")
 
 
 def test_repository_policy_that_is_not_json_is_a_fail_not_a_crash(
@@ -128,3 +130,27 @@ def test_usage_errors_exit_2(capsys):
 @pytest.fixture
 def minimal_snapshot():
     return snapshot_factory.snapshot()
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_mid_evaluation_leaves_the_last_good_output(
+    tmp_path, capsys, monkeypatch, signum, code
+):
+    """The previous results file survives; the exit code says what stopped the run."""
+    from scanner.cli import evaluate_cmd
+
+    output = tmp_path / "results.json"
+    output.write_text("last good results\n")
+    real = evaluate_cmd.evaluate_snapshot
+
+    def interrupted(*args, **kwargs):
+        results = real(*args, **kwargs)
+        os.kill(os.getpid(), signum)  # arrives before the renderer writes anything
+        return results
+
+    monkeypatch.setattr(evaluate_cmd, "evaluate_snapshot", interrupted)
+    path = _snapshot_file(tmp_path, snapshot_factory.snapshot())
+    assert main(["evaluate", path, "--format", "json", "--output", str(output)]) == code
+    assert output.read_text() == "last good results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json", "snapshot.json"]
+    assert "no output was written" in capsys.readouterr().err

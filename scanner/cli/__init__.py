@@ -4,6 +4,7 @@ Every user-facing failure ends here as one line on stderr and a documented exit 
 """
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -18,7 +19,7 @@ exit codes:
   1  failures at or above --fail-on
   2  usage error or unusable input (file missing, not JSON, wrong schema, unknown control)
   3  collection errors left cells undecided (ERROR cells)
-  130 interrupted
+  130 interrupted (SIGINT), 143 terminated (SIGTERM): no partial file is left behind
 """
 
 
@@ -37,9 +38,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(Exception):
+    """SIGTERM arrived: unwind like Ctrl-C, so no half-written file replaces a good one."""
+
+
+def _raise_terminated(signum, frame):
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return int(args.handler(args))
     except EcrscanError as exc:
@@ -47,10 +57,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EngineError as exc:
         return _fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:
-        return _fail("interrupted", ExitCode.INTERRUPTED)
+        return _fail("interrupted; no output was written", ExitCode.INTERRUPTED)
+    except Terminated:
+        return _fail("terminated; no output was written", ExitCode.TERMINATED)
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head); nothing left to say
         return ExitCode.OK
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(message: str, code: ExitCode) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 from regopy import Interpreter, LogLevel, RegoError
 
 from scanner.evaluate.engine import Engine, EngineError, Verdict
+from scanner.evaluate.rego_errors import describe
 
 
 class RegopyEngine(Engine):
@@ -44,9 +45,13 @@ class RegopyEngine(Engine):
             interpreter.add_data_json(self._data_json)
             bundle = interpreter.build(None, self._entrypoints)
         except RegoError as exc:
-            raise EngineError(f"policies do not compile: {_first_line(exc)}") from None
+            raise EngineError(
+                f"policy does not compile: {describe(str(exc), self._modules)}"
+            ) from None
         if not bundle.ok():
-            raise EngineError(f"policies do not compile: {_first_line(bundle.node())}")
+            raise EngineError(
+                f"policy does not compile: {describe(str(bundle.node()), self._modules)}"
+            )
         return interpreter, bundle
 
     def verdicts(
