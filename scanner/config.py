@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from scanner.config_parameters import CONTROL_PARAMETERS, control_values, default_values
 from scanner.errors import InputError
 from scanner.fileio import read_text
 
@@ -19,7 +20,15 @@ _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]+$")
 _VPC_MODES = ("private", "all")
 
-KNOWN_KEYS = ("trusted_accounts", "organization_id", "allow_tag_exclusions", "vpc_scope")
+# The parameters of the newer controls are defined (and documented) in scanner.config_parameters.
+KNOWN_KEYS = (
+    "trusted_accounts",
+    "organization_id",
+    "allow_tag_exclusions",
+    "vpc_scope",
+    "account_id",
+    *(p.name for p in CONTROL_PARAMETERS),
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,11 @@ class Config:
     allow_tag_exclusions: bool = True
     vpc_scope_mode: str = "private"  # private | all | listed
     vpc_ids: tuple[str, ...] = field(default=())
+    # name -> policy-data value of each scanner.config_parameters.CONTROL_PARAMETERS entry
+    controls: dict[str, Any] = field(default_factory=default_values)
+    # The account that owns planned infrastructure (`ecrscan iac`), which a plan or template
+    # rarely names; not policy data: it reaches the controls as the snapshot's account.
+    account_id: str | None = None
 
     def policy_data(self) -> dict[str, Any]:
         return {
@@ -36,6 +50,7 @@ class Config:
             "organization_id": self.organization_id,
             "allow_tag_exclusions": self.allow_tag_exclusions,
             "vpc_scope": {"mode": self.vpc_scope_mode, "vpc_ids": list(self.vpc_ids)},
+            **self.controls,
         }
 
 
@@ -66,7 +81,17 @@ def config_from_mapping(raw: Any, source: str = "configuration") -> Config:
         allow_tag_exclusions=_boolean(raw.get("allow_tag_exclusions", True), source),
         vpc_scope_mode=mode,
         vpc_ids=vpc_ids,
+        controls=control_values(raw, source),
+        account_id=_owner_account(raw.get("account_id"), source),
     )
+
+
+def _owner_account(value: Any, source: str) -> str | None:
+    if value is None:
+        return None
+    if not _ACCOUNT_ID.match(str(value)):
+        raise InputError(f"{source}: account_id {value!r} is not a 12-digit account id")
+    return str(value)
 
 
 def _accounts(value: Any, source: str) -> tuple[str, ...]:

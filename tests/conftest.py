@@ -16,6 +16,14 @@ def _use_fake_aws_credentials(monkeypatch: pytest.MonkeyPatch, directory) -> Non
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _emulate_what_moto_lacks():
+    """moto has no pull-through cache rules or creation templates; answer them (empty)."""
+    from scanner.demo import emulator
+
+    emulator.install()
+
+
 @pytest.fixture
 def aws_env(monkeypatch, tmp_path):
     _use_fake_aws_credentials(monkeypatch, tmp_path)

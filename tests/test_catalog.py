@@ -13,10 +13,21 @@ FIXED_IDS = {
     "ecr-lifecycle-policy",
     "ecr-repository-policy",
     "vpc-ecr-endpoints",
+    # issue 5: the practices of the ECR operations guide
+    "ecr-kms-cmk",
+    "ecr-lifecycle-effective",
+    "ecr-image-vulnerabilities",
+    "ecr-image-freshness",
+    "ecr-registry-scanning",
+    "ecr-tag-hygiene",
+    "ecr-replication",
+    "ecr-pull-through-cache",
+    "vpc-ecr-endpoints-depth",
+    "ecr-registry-policy",
 }
 
 
-def test_the_five_controls_with_their_fixed_ids():
+def test_the_controls_with_their_fixed_ids():
     controls = load_policies(policy_dir()).controls
     assert {c.id for c in controls} == FIXED_IDS
 
@@ -36,6 +47,7 @@ def test_framework_mappings():
     assert frameworks["ecr-scan-on-push"]["aws-fsbp"] == ["ECR.1"]
     assert frameworks["ecr-lifecycle-policy"]["aws-fsbp"] == ["ECR.3"]
     assert frameworks["vpc-ecr-endpoints"]["aws-fsbp"] == ["EC2.55", "EC2.56"]
+    assert frameworks["ecr-kms-cmk"]["aws-fsbp"] == ["ECR.5"]
 
 
 def test_readme_controls_table_is_current():

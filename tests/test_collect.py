@@ -91,13 +91,14 @@ def manifest(seed: int, config_size: int) -> str:
 
 def seed_east(session) -> None:
     ecr = session.client("ecr", region_name="us-east-1")
+    key = session.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
     ecr.create_repository(
         repositoryName="app-immutable",
         imageTagMutability="IMMUTABLE",
         imageScanningConfiguration={"scanOnPush": True},
         encryptionConfiguration={
             "encryptionType": "KMS",
-            "kmsKey": f"arn:aws:kms:us-east-1:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555",
+            "kmsKey": key,
         },
         tags=[{"Key": "team", "Value": "core"}],
     )
@@ -151,12 +152,17 @@ def seed_network(session, region: str) -> dict[str, str]:
     public_rt = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=public_rt, DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
     ec2.associate_route_table(RouteTableId=public_rt, SubnetId=subnets[0])
+    group = ec2.create_security_group(GroupName="endpoints", Description="ecr", VpcId=vpc)
+    ec2.authorize_security_group_ingress(
+        GroupId=group["GroupId"], IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp="10.0.0.0/16"
+    )
     endpoints = {
         suffix: ec2.create_vpc_endpoint(
             VpcId=vpc,
             ServiceName=f"com.amazonaws.{region}.{suffix}",
             VpcEndpointType="Interface",
             SubnetIds=subnets,
+            SecurityGroupIds=[group["GroupId"]],
             PrivateDnsEnabled=True,
         )["VpcEndpoint"]["VpcEndpointId"]
         for suffix in ("ecr.api", "ecr.dkr")
@@ -226,7 +232,9 @@ def test_repository_items_are_kept_as_aws_returns_them(snapshot):
     assert immutable["imageTagMutability"] == "IMMUTABLE"
     assert immutable["imageScanningConfiguration"] == {"scanOnPush": True}
     assert immutable["encryptionConfiguration"]["encryptionType"] == "KMS"
-    assert immutable["encryptionConfiguration"]["kmsKey"].endswith("555555555555")
+    key = repository(snapshot, "us-east-1", "app-immutable")["kmsKey"]
+    assert immutable["encryptionConfiguration"]["kmsKey"] == key["Arn"]
+    assert key["KeyManager"] == "CUSTOMER"
     assert immutable["repositoryUri"].endswith("/app-immutable")
     assert datetime.fromisoformat(immutable["createdAt"]).tzinfo is not None
 
@@ -264,7 +272,10 @@ def test_absent_things_are_null_without_errors(snapshot):
         "untaggedImageCount": 0,
         "totalSizeInBytes": 0,
         "newestImage": None,
+        "images": [],
     }
+    assert mutable["kmsKey"] is None  # AES256: no key to describe
+    assert mutable["inspectorFindings"] is None  # ENHANCED, but no image to look up
     assert mutable["errors"] == {}
     west = region_of(snapshot, "us-west-2")["registry"]
     assert west["registryPolicy"] is None
@@ -388,3 +399,21 @@ def test_account_wide_calls_use_the_first_named_region_without_a_session_region(
         )
         collect_snapshot(session, ["eu-west-1"], now=NOW)
     assert regions_called == ["eu-west-1"]
+
+
+def test_endpoint_security_groups_and_registry_cache_settings(snapshot):
+    """Only the groups the VPC's endpoints use are kept; moto (extended by scanner.demo.emulator)
+    reports no pull-through cache rules or creation templates."""
+    east = region_of(snapshot, "us-east-1")
+    vpc = next(v for v in east["network"]["vpcs"] if v["vpcEndpoints"])
+    (group,) = vpc["securityGroups"]
+    assert group["GroupName"] == "endpoints"
+    (permission,) = group["IpPermissions"]
+    assert (permission["FromPort"], permission["ToPort"]) == (443, 443)
+    assert permission["IpRanges"][0]["CidrIp"] == "10.0.0.0/16"
+    assert all(v["securityGroups"] == [] for v in east["network"]["vpcs"] if v is not vpc)
+    assert east["registry"]["pullThroughCacheRules"] == []
+    assert east["registry"]["repositoryCreationTemplates"] == []
+    # ENHANCED scanning in us-east-1: the newest image's Inspector findings were asked for.
+    immutable = repository(snapshot, "us-east-1", "app-immutable")
+    assert immutable["inspectorFindings"]["findingCount"] == 0

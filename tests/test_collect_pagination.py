@@ -39,6 +39,8 @@ def queue_registry(stub: Stubber) -> None:
         {"registryId": ACCOUNT, "scanningConfiguration": {"scanType": "BASIC", "rules": []}},
     )
     stub.add_client_error("get_registry_policy", "RegistryPolicyNotFoundException")
+    stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": []})
+    stub.add_response("describe_repository_creation_templates", {"repositoryCreationTemplates": []})
 
 
 def queue_repository(stub: Stubber, name: str) -> None:

@@ -87,6 +87,15 @@ def test_image_summary_keeps_only_present_fields_of_the_newest_image():
                 "imageScanCompletedAt": "2024-02-02T00:00:00+00:00",
             },
         },
+        # Every image, newest first, compact: no digest, no tags key when untagged.
+        "images": [
+            {"imagePushedAt": "2024-02-01T00:00:00+00:00", "imageSizeInBytes": 4},
+            {
+                "imagePushedAt": "2024-01-01T00:00:00+00:00",
+                "imageSizeInBytes": 3,
+                "imageTags": ["v1"],
+            },
+        ],
     }
 
 

@@ -3,14 +3,21 @@ import pytest
 from scanner.config import Config, config_from_mapping, load_config
 from scanner.errors import InputError
 
+CORE_KEYS = ("trusted_accounts", "organization_id", "allow_tag_exclusions", "vpc_scope")
+
 
 def test_defaults_reach_the_policies_as_data():
-    assert Config().policy_data() == {
+    data = Config().policy_data()
+    assert {k: data[k] for k in CORE_KEYS} == {
         "trusted_accounts": [],
         "organization_id": None,
         "allow_tag_exclusions": True,
         "vpc_scope": {"mode": "private", "vpc_ids": []},
     }
+    # The controls' parameters (scanner.config_parameters) ride along with their defaults.
+    assert data["lifecycle_untagged_max_days"] == 14
+    assert data["vulnerability_severity"] == "HIGH"
+    assert data["production_repositories"] == {"name_patterns": ["*"], "tags": []}
 
 
 def test_full_configuration(tmp_path):

@@ -62,6 +62,32 @@ EXPECTED_REPOSITORIES = {
     ("us-east-1", "vendor/feed"): {TAG: "FAIL", SCAN: "FAIL", LIFECYCLE: "FAIL", POLICY: "FAIL"},
 }
 
+FRESH, VULN, KMS, EFFECTIVE, REPLICATED, HYGIENE = (
+    "ecr-image-freshness",
+    "ecr-image-vulnerabilities",
+    "ecr-kms-cmk",
+    "ecr-lifecycle-effective",
+    "ecr-replication",
+    "ecr-tag-hygiene",
+)
+_NEW_COLUMNS = (FRESH, VULN, KMS, EFFECTIVE, REPLICATED, HYGIENE)
+
+# The controls of the second wave, in _NEW_COLUMNS order, merged into EXPECTED_REPOSITORIES:
+# (region, repository): (freshness, vulnerabilities, kms, lifecycle-effective, replication, hygiene)
+_NEW_CELLS = {
+    ("eu-west-1", "payments/api"): ("PASS", "PASS", "PASS", "PASS", "PASS", "PASS"),
+    ("eu-west-1", "payments/worker"): ("PASS", "FAIL", "FAIL", "PASS", "PASS", "FAIL"),
+    ("eu-west-1", "legacy/monolith"): ("FAIL", "FAIL", "FAIL", "FAIL", "N/A", "N/A"),
+    ("eu-west-1", "marketing/website"): ("PASS", "FAIL", "FAIL", "PASS", "N/A", "N/A"),
+    ("eu-west-1", "shared/base-images"): ("PASS", "FAIL", "FAIL", "PASS", "FAIL", "N/A"),
+    ("us-east-1", "platform/ingress"): ("PASS", "FAIL", "FAIL", "PASS", "N/A", "PASS"),
+    ("us-east-1", "platform/ci-runner"): ("PASS", "FAIL", "FAIL", "FAIL", "N/A", "PASS"),
+    ("us-east-1", "data/etl"): ("N/A", "N/A", "FAIL", "PASS", "N/A", "N/A"),
+    ("us-east-1", "vendor/feed"): ("N/A", "N/A", "FAIL", "FAIL", "N/A", "N/A"),
+}
+for _key, _statuses in _NEW_CELLS.items():
+    EXPECTED_REPOSITORIES[_key].update(zip(_NEW_COLUMNS, _statuses, strict=True))
+
 # (region, VPC label from the seed; "default" is the region's default VPC): status
 EXPECTED_VPCS = {
     ("eu-west-1", "default"): "N/A",
@@ -71,6 +97,30 @@ EXPECTED_VPCS = {
     ("us-east-1", "partial"): "FAIL",
 }
 
+# vpc-ecr-endpoints-depth: only the fully covered VPC has endpoints in both private zones with a
+# security group for 443 and a scoped policy; the partial one has no security group.
+EXPECTED_VPC_DEPTH = {
+    ("eu-west-1", "default"): "N/A",
+    ("eu-west-1", "prod"): "PASS",
+    ("us-east-1", "default"): "N/A",
+    ("us-east-1", "legacy"): "N/A",
+    ("us-east-1", "partial"): "FAIL",
+}
+
+# region: {control: status} for the registry of each region.
+EXPECTED_REGISTRIES = {
+    "eu-west-1": {
+        "ecr-pull-through-cache": "PASS",
+        "ecr-registry-policy": "PASS",
+        "ecr-registry-scanning": "FAIL",
+    },
+    "us-east-1": {
+        "ecr-pull-through-cache": "FAIL",
+        "ecr-registry-policy": "FAIL",
+        "ecr-registry-scanning": "FAIL",
+    },
+}
+
 # Reasons that must name what is at fault.
 EXPECTED_REASONS = {
     ("us-east-1", "platform/ci-runner", TAG): "MUTABLE_WITH_EXCLUSION",
@@ -78,6 +128,11 @@ EXPECTED_REASONS = {
     ("eu-west-1", "shared/base-images", POLICY): "PartnerPush",
     ("us-east-1", "vendor/feed", POLICY): "777788889999",
     ("eu-west-1", "legacy/monolith", SCAN): "MANUAL",
+    ("us-east-1", "platform/ci-runner", EFFECTIVE): 'caps only tags matching "release-"',
+    ("eu-west-1", "payments/worker", VULN): "1 CRITICAL, 2 HIGH",
+    ("eu-west-1", "payments/worker", HYGIENE): "latest",
+    ("eu-west-1", "legacy/monolith", FRESH): "200 days old",
+    ("eu-west-1", "shared/base-images", REPLICATED): '"payments/"',
 }
 
 
@@ -140,7 +195,7 @@ def test_every_repository_verdict(scan):
         for (region, name), expected in EXPECTED_REPOSITORIES.items()
     }
     assert actual == EXPECTED_REPOSITORIES
-    assert len(cells) == 4 * len(EXPECTED_REPOSITORIES), "a repository nobody expected was judged"
+    assert len(cells) == 10 * len(EXPECTED_REPOSITORIES), "a repository nobody expected was judged"
 
 
 def test_every_vpc_verdict(scan):
@@ -151,7 +206,35 @@ def test_every_vpc_verdict(scan):
         for (region, label) in EXPECTED_VPCS
     }
     assert actual == EXPECTED_VPCS
-    assert len(cells) == len(EXPECTED_VPCS)
+    depth = {
+        (region, label): cells[(region, labels[region][label], "vpc-ecr-endpoints-depth")]["status"]
+        for (region, label) in EXPECTED_VPC_DEPTH
+    }
+    assert depth == EXPECTED_VPC_DEPTH
+    assert len(cells) == 2 * len(EXPECTED_VPCS)
+
+
+def test_every_registry_verdict(scan):
+    _, results, _, _ = scan
+    cells = _cells(results, "registry")
+    actual = {
+        region: {control: cells[(region, "registry", control)]["status"] for control in expected}
+        for region, expected in EXPECTED_REGISTRIES.items()
+    }
+    assert actual == EXPECTED_REGISTRIES
+    assert len(cells) == 3 * len(EXPECTED_REGISTRIES)
+    assert "777788889999" in cells[("us-east-1", "registry", "ecr-registry-policy")]["reason"]
+
+
+def test_cost_view_is_in_the_results(scan):
+    """legacy/monolith has no lifecycle policy and two untagged 1.5 GB images 200 days old: the
+    default retention expires them, and the cost table puts it first."""
+    _, results, _, _ = scan
+    rows = results["metadata"]["cost"]["repositories"]
+    assert rows[0]["repository"] == "legacy/monolith"
+    assert rows[0]["basis"] == "default retention"
+    assert rows[0]["expirable_images"] == 2
+    assert rows[0]["monthly_saving"] == pytest.approx(2 * 1_500_000_000 / 2**30 * 0.10, abs=0.01)
 
 
 def test_reasons_name_what_is_at_fault(scan):

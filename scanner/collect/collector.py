@@ -8,7 +8,9 @@ import boto3
 from scanner import __version__
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
+from scanner.collect.inspector_findings import attach_inspector_findings
 from scanner.collect.jsonable import iso_timestamp
+from scanner.collect.kms_keys import attach_kms_keys
 from scanner.collect.network import collect_network
 from scanner.collect.regions import check_region_names, enabled_regions, wants_all_regions
 from scanner.collect.registry import collect_registry
@@ -71,14 +73,26 @@ def collect_region(
 ) -> dict[str, Any]:
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
+    registry = collect_registry(ecr)
+    repositories = collect_repositories(ecr, errors, max_workers)
+    if repositories is not None:
+        attach_kms_keys(clients.client("kms", region), repositories)
+        if _enhanced(registry):
+            inspector = clients.client("inspector2", region)
+            attach_inspector_findings(inspector, repositories, max_workers)
     return {
         "account_id": account_id,
         "region": region,
-        "registry": collect_registry(ecr),
-        "repositories": collect_repositories(ecr, errors, max_workers),
+        "registry": registry,
+        "repositories": repositories,
         "network": collect_network(clients.client("ec2", region)),
         "errors": errors,
     }
+
+
+def _enhanced(registry: dict[str, Any]) -> bool:
+    """Under ENHANCED scanning the findings live in Amazon Inspector, not in DescribeImages."""
+    return (registry["scanningConfiguration"] or {}).get("scanType") == "ENHANCED"
 
 
 def _home_region(session: boto3.Session, regions: list[str]) -> str:

@@ -37,7 +37,43 @@ def collect_network(ec2: BaseClient) -> dict[str, Any]:
         for part, (operation, key) in VPC_PARTS.items()
     }
     grouped = {part: _by_vpc(items) for part, items in parts.items()}
-    return {"vpcs": [_vpc_record(vpc, grouped) for vpc in vpcs], "errors": errors}
+    groups = _security_groups(ec2, parts["vpcEndpoints"], errors)
+    return {
+        "vpcs": [_vpc_record(vpc, grouped) | _groups_of(vpc, grouped, groups) for vpc in vpcs],
+        "errors": errors,
+    }
+
+
+def _security_groups(
+    ec2: BaseClient, endpoints: list[dict[str, Any]], errors: dict[str, ErrorRecord]
+) -> dict[str, dict[str, Any]]:
+    """The security groups the region's interface endpoints use, by GroupId.
+
+    Only those: a VPC can hold hundreds of groups that no endpoint uses. Listed with a
+    group-id filter in chunks of 200, the filter's limit.
+    """
+    ids = sorted({g["GroupId"] for e in endpoints for g in e.get("Groups", []) if "GroupId" in g})
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 200):
+        chunk = ids[start : start + 200]
+        filters = [{"Name": "group-id", "Values": chunk}]
+        listed = attempt(
+            errors,
+            "securityGroups",
+            lambda f=filters: to_json(
+                paginate(ec2, "DescribeSecurityGroups", "SecurityGroups", Filters=f)
+            ),
+        )
+        found.update({group["GroupId"]: group for group in listed or []})
+    return found
+
+
+def _groups_of(
+    vpc: dict[str, Any], grouped: dict[str, dict[str, list[dict[str, Any]]]], groups: dict
+) -> dict[str, Any]:
+    endpoints = grouped["vpcEndpoints"].get(vpc["VpcId"], [])
+    ids = sorted({g["GroupId"] for e in endpoints for g in e.get("Groups", []) if "GroupId" in g})
+    return {"securityGroups": [groups[i] for i in ids if i in groups]}
 
 
 def _list(ec2: BaseClient, operation: str, result_key: str) -> list[dict[str, Any]]:

@@ -19,6 +19,8 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("ecr", "DescribeRegistry"): "ecr:DescribeRegistry",
     ("ecr", "GetRegistryScanningConfiguration"): "ecr:GetRegistryScanningConfiguration",
     ("ecr", "GetRegistryPolicy"): "ecr:GetRegistryPolicy",
+    ("ecr", "DescribePullThroughCacheRules"): "ecr:DescribePullThroughCacheRules",
+    ("ecr", "DescribeRepositoryCreationTemplates"): "ecr:DescribeRepositoryCreationTemplates",
     # Repositories and what hangs off each one.
     ("ecr", "DescribeRepositories"): "ecr:DescribeRepositories",
     ("ecr", "ListTagsForResource"): "ecr:ListTagsForResource",
@@ -28,11 +30,16 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("ecr", "BatchGetRepositoryScanningConfiguration"): (
         "ecr:BatchGetRepositoryScanningConfiguration"
     ),
+    # Who manages each KMS key that encrypts a repository (customer or AWS).
+    ("kms", "DescribeKey"): "kms:DescribeKey",
+    # Findings for the newest image of each repository, under ENHANCED scanning only.
+    ("inspector2", "ListFindings"): "inspector2:ListFindings",
     # The network paths to ECR: VPC endpoints and routes to the internet.
     ("ec2", "DescribeVpcs"): "ec2:DescribeVpcs",
     ("ec2", "DescribeSubnets"): "ec2:DescribeSubnets",
     ("ec2", "DescribeRouteTables"): "ec2:DescribeRouteTables",
     ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
+    ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
 }
 
 # Verbs of operations that only read. A declared operation starting with anything else is a bug.

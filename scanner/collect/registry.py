@@ -1,4 +1,5 @@
-"""The region's private registry: replication, scanning configuration and registry policy."""
+"""The region's private registry: replication, scanning configuration, registry policy, pull-through
+cache rules and repository creation templates."""
 
 from typing import Any
 
@@ -7,6 +8,7 @@ from botocore.client import BaseClient
 from scanner.collect.calls import ErrorRecord, attempt, call
 from scanner.collect.jsonable import response_body
 from scanner.collect.policy_text import parse_optional_policy_text
+from scanner.collect.pull_through_cache import collect_pull_through_cache
 
 REGISTRY_POLICY_ABSENT = ("RegistryPolicyNotFoundException",)
 
@@ -32,6 +34,7 @@ def collect_registry(ecr: BaseClient) -> dict[str, Any]:
         "scanningConfiguration": (scanning or {}).get("scanningConfiguration"),
         "replicationConfiguration": (described or {}).get("replicationConfiguration"),
         "registryPolicy": policy,
+        **collect_pull_through_cache(ecr, errors),
         "derived": {
             "registryPolicy": parse_optional_policy_text((policy or {}).get("policyText")),
         },

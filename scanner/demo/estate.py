@@ -1,7 +1,9 @@
 """Seed an emulated account with the estate an ECR operations guide warns about.
 
 Two regions, well-configured repositories beside mutable, unscanned, unmanaged, public and
-cross-account-writable ones, one VPC with full ECR endpoint coverage and others without.
+cross-account-writable ones, one VPC with full ECR endpoint coverage and others without; a
+customer-managed KMS key, replication of payments/ to the other region, pull-through cache rules
+with and without a creation template, stale and vulnerable images, a `latest` tag in production.
 This module writes to the (emulated) account, so it lives outside the read-only collector.
 """
 
@@ -32,6 +34,24 @@ LIFECYCLE = {
             "rulePriority": 2,
             "description": "keep the last 30 tagged images",
             "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+# A lifecycle policy that expires nothing here: its cap is for a tag prefix nobody pushes.
+PREFIX_ONLY_LIFECYCLE = {
+    "rules": [
+        LIFECYCLE["rules"][0],
+        {
+            "rulePriority": 2,
+            "description": "keep the last 20 release images",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": ["release-"],
+                "countType": "imageCountMoreThan",
+                "countNumber": 20,
+            },
             "action": {"type": "expire"},
         },
     ]
@@ -96,6 +116,7 @@ REPOSITORIES: dict[str, list[dict[str, Any]]] = {
             "policy": ORG_PULL,
             "kms": True,
             "images": 3,
+            "scan": {"status": "COMPLETE", "findingSeverityCounts": {"LOW": 3}},
         },
         {
             "name": "payments/worker",
@@ -103,8 +124,17 @@ REPOSITORIES: dict[str, list[dict[str, Any]]] = {
             "exclusions": ["latest", "dev-*"],
             "lifecycle": True,
             "images": 2,
+            "latest": True,
+            "scan": {"status": "COMPLETE", "findingSeverityCounts": {"CRITICAL": 1, "HIGH": 2}},
         },
-        {"name": "legacy/monolith", "mutability": "MUTABLE", "images": 4},
+        {
+            "name": "legacy/monolith",
+            "mutability": "MUTABLE",
+            "images": 4,
+            "untagged": 2,
+            "layer_size": 1_500_000_000,
+            "age_days": 200,
+        },
         {
             "name": "marketing/website",
             "mutability": "IMMUTABLE",
@@ -126,7 +156,7 @@ REPOSITORIES: dict[str, list[dict[str, Any]]] = {
             "name": "platform/ci-runner",
             "mutability": "MUTABLE_WITH_EXCLUSION",
             "exclusions": ["release-*"],
-            "lifecycle": True,
+            "lifecycle": PREFIX_ONLY_LIFECYCLE,
             "images": 1,
         },
         {"name": "data/etl", "mutability": "IMMUTABLE", "lifecycle": True, "policy": TRUSTED_PULL},
@@ -159,19 +189,64 @@ SCANNING_RULES = {
 }
 
 
+# Registry settings per region: eu-west-1 replicates payments/ to us-east-1 and gives its
+# pull-through cache a creation template; us-east-1 lets an untrusted account replicate into it
+# and caches quay.io with no template.
+PULL_THROUGH_CACHE = {
+    "eu-west-1": (
+        [{"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}],
+        [
+            {
+                "prefix": "ROOT",
+                "appliedFor": ["PULL_THROUGH_CACHE"],
+                "imageTagMutability": "IMMUTABLE",
+                "lifecyclePolicy": json.dumps(LIFECYCLE),
+            }
+        ],
+    ),
+    "us-east-1": ([{"ecrRepositoryPrefix": "quay", "upstreamRegistryUrl": "quay.io"}], []),
+}
+UNTRUSTED_REPLICATION = _policy(
+    {
+        "Sid": "VendorReplication",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{PARTNER_ACCOUNT}:root"},
+        "Action": ["ecr:CreateRepository", "ecr:ReplicateImage"],
+        "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*",
+    }
+)
+
+
 def seed(session) -> dict[str, dict[str, str]]:
     """Create the estate; returns {region: {label: vpc_id}} for the VPCs it made."""
+    from scanner.demo import emulator
+
+    emulator.install()
     vpcs = {}
     for region in REGIONS:
         ecr = session.client("ecr", region_name=region)
+        key = session.client("kms", region_name=region).create_key()["KeyMetadata"]["Arn"]
         for spec in REPOSITORIES[region]:
-            _repository(ecr, spec)
+            _repository(ecr, spec, key, region)
         ecr.put_registry_scanning_configuration(scanType="BASIC", rules=SCANNING_RULES[region])
+        _registry(ecr, region)
+        emulator.seed_pull_through_cache(ACCOUNT, region, *PULL_THROUGH_CACHE[region])
         vpcs[region] = _network(session.client("ec2", region_name=region), region)
     return vpcs
 
 
-def _repository(ecr, spec: dict[str, Any]) -> None:
+def _registry(ecr, region: str) -> None:
+    if region == "eu-west-1":
+        rule = {
+            "destinations": [{"region": "us-east-1", "registryId": ACCOUNT}],
+            "repositoryFilters": [{"filter": "payments/", "filterType": "PREFIX_MATCH"}],
+        }
+        ecr.put_replication_configuration(replicationConfiguration={"rules": [rule]})
+    else:
+        ecr.put_registry_policy(policyText=UNTRUSTED_REPLICATION)
+
+
+def _repository(ecr, spec: dict[str, Any], key: str, region: str) -> None:
     name = spec["name"]
     kwargs: dict[str, Any] = {"repositoryName": name, "imageTagMutability": spec["mutability"]}
     if spec.get("exclusions"):
@@ -179,17 +254,32 @@ def _repository(ecr, spec: dict[str, Any]) -> None:
             {"filterType": "WILDCARD", "filter": f} for f in spec["exclusions"]
         ]
     if spec.get("kms"):
-        kwargs["encryptionConfiguration"] = {"encryptionType": "KMS"}
+        kwargs["encryptionConfiguration"] = {"encryptionType": "KMS", "kmsKey": key}
     ecr.create_repository(**kwargs, tags=[{"Key": "team", "Value": name.split("/")[0]}])
     if spec.get("lifecycle"):
-        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(LIFECYCLE))
+        policy = LIFECYCLE if spec["lifecycle"] is True else spec["lifecycle"]
+        ecr.put_lifecycle_policy(repositoryName=name, lifecyclePolicyText=json.dumps(policy))
     if spec.get("policy"):
         ecr.set_repository_policy(repositoryName=name, policyText=spec["policy"])
-    for number in range(spec.get("images", 0)):
-        _push(ecr, name, number)
+    _images(ecr, spec, region)
 
 
-def _push(ecr, repository: str, number: int) -> None:
+def _images(ecr, spec: dict[str, Any], region: str) -> None:
+    """Untagged images first, then 1.0.0, 1.1.0 ... (and `latest` last): the last is newest."""
+    from scanner.demo import emulator
+
+    name, size = spec["name"], spec.get("layer_size", 2_800_000)
+    tags = [None] * spec.get("untagged", 0) + [f"1.{n}.0" for n in range(spec.get("images", 0))]
+    tags += ["latest"] if spec.get("latest") else []
+    for number, tag in enumerate(tags):
+        _push(ecr, name, number, tag, size)
+    if tags:
+        emulator.spread_push_times(ACCOUNT, region, name, spec.get("age_days", 0))
+    if spec.get("scan"):
+        emulator.set_image_state(ACCOUNT, region, name, tags[-1], scan=spec["scan"])
+
+
+def _push(ecr, repository: str, number: int, tag: str | None, size: int) -> None:
     """A minimal image manifest: enough for DescribeImages to list a digest, tag and size."""
     layer = hashlib.sha256(f"{repository}:{number}".encode()).hexdigest()
     manifest = {
@@ -197,20 +287,19 @@ def _push(ecr, repository: str, number: int) -> None:
         "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
         "config": {
             "mediaType": "application/vnd.docker.container.image.v1+json",
-            "size": 1470,
+            "size": size + number,  # what moto reports as imageSizeInBytes
             "digest": f"sha256:{layer}",
         },
         "layers": [
             {
                 "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
-                "size": 2_800_000 + number,
+                "size": size + number,
                 "digest": f"sha256:{layer[::-1]}",
             }
         ],
     }
-    ecr.put_image(
-        repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=f"1.{number}.0"
-    )
+    tagged = {"imageTag": tag} if tag else {}
+    ecr.put_image(repositoryName=repository, imageManifest=json.dumps(manifest), **tagged)
 
 
 def _network(ec2, region: str) -> dict[str, str]:
@@ -274,6 +363,9 @@ def _endpoints(ec2, region, vpc_id, subnets, route_tables, which: str) -> None:
     if which == "none":
         return
     services = ["ecr.api"] if which == "api-only" else ["ecr.api", "ecr.dkr"]
+    # The fully covered VPC also locks its endpoints down: HTTPS from the VPC only, and an
+    # endpoint policy for the account's own principals (vpc-ecr-endpoints-depth).
+    locked = _locked_down(ec2, vpc_id) if which == "all" else {}
     for service in services:
         ec2.create_vpc_endpoint(
             VpcId=vpc_id,
@@ -281,6 +373,7 @@ def _endpoints(ec2, region, vpc_id, subnets, route_tables, which: str) -> None:
             VpcEndpointType="Interface",
             SubnetIds=subnets,
             PrivateDnsEnabled=True,
+            **locked,
         )
     if which == "all":
         ec2.create_vpc_endpoint(
@@ -289,6 +382,22 @@ def _endpoints(ec2, region, vpc_id, subnets, route_tables, which: str) -> None:
             VpcEndpointType="Gateway",
             RouteTableIds=route_tables,
         )
+
+
+def _locked_down(ec2, vpc_id: str) -> dict[str, Any]:
+    cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
+    group = ec2.create_security_group(GroupName="ecr-endpoints", Description="ecr", VpcId=vpc_id)
+    ec2.authorize_security_group_ingress(
+        GroupId=group["GroupId"], IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=cidr
+    )
+    own_account = {
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": [ACCOUNT]}},
+    }
+    return {"SecurityGroupIds": [group["GroupId"]], "PolicyDocument": _policy(own_account)}
 
 
 def _name_tag(resource: str, name: str) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from scanner.errors import InputError
 from scanner.fileio import read_text
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-RESOURCE_TYPES = ("repository", "vpc")
+RESOURCE_TYPES = ("repository", "vpc", "registry")
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$")
 

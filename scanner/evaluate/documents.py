@@ -3,11 +3,20 @@
 Each document carries only what the policies read (parsing the input is half the cost of a
 query), under the snapshot's own field names; docs/policies.md describes the shapes.
 Regions whose repositories or VPCs could not be listed yield gaps: rows that must show ERROR.
+
+Every resource type has one document shape, sent to each control of that type, so a field is
+included only when some control of the type reads it, and lists that grow with the estate are
+reduced here to what the controls judge (distinct image tags, not every image). Fields added to
+the snapshot later (kmsKey, inspectorFindings, securityGroups, pull-through cache) are read with
+.get: a snapshot that predates them, or an IaC snapshot without them, still evaluates, and the
+controls that need them say the input is missing instead of passing.
 """
 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from scanner.collect.policy_text import parse_optional_policy_text
 
 _REPOSITORY_FIELDS = (
     "repositoryArn",
@@ -18,8 +27,16 @@ _REPOSITORY_FIELDS = (
     "imageScanningConfiguration",
     "encryptionConfiguration",
 )
-_REGISTRY_ERRORS = ("scanningConfiguration",)
-_NETWORK_ERRORS = ("subnets", "routeTables", "vpcEndpoints")
+_REGISTRY_ERRORS = ("scanningConfiguration", "replicationConfiguration")
+_REGISTRY_DOCUMENT_ERRORS = (
+    "scanningConfiguration",
+    "registryPolicy",
+    "pullThroughCacheRules",
+    "repositoryCreationTemplates",
+)
+_NETWORK_ERRORS = ("subnets", "routeTables", "vpcEndpoints", "securityGroups")
+# The newest image's fields the image controls read (sizes and layers are the cost view's).
+_NEWEST_IMAGE_FIELDS = ("imageDigest", "imageTags", "imagePushedAt", "imageScanStatus")
 
 
 @dataclass(frozen=True)
@@ -46,8 +63,10 @@ class Gap:
 
 def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     partition = snapshot["partition"]
+    collected_at = rfc3339(snapshot["collected_at"])
     for scope in snapshot["inventory"]:
-        yield from _repositories(scope)
+        yield from _repositories(scope, collected_at)
+        yield from _registry(scope, partition)
         yield from _vpcs(scope, partition)
 
 
@@ -78,10 +97,16 @@ def _unknown_error(operation: str) -> dict[str, str]:
     return {"operation": operation, "code": "Unknown", "message": "not collected"}
 
 
-def _repositories(scope: dict[str, Any]) -> Iterator[Resource]:
+def rfc3339(timestamp: str) -> str:
+    """`Z` spelled `+00:00`: rego-cpp's time.parse_rfc3339_ns rejects the `Z` suffix."""
+    return timestamp[:-1] + "+00:00" if timestamp.endswith("Z") else timestamp
+
+
+def _repositories(scope: dict[str, Any], collected_at: str) -> Iterator[Resource]:
     registry = scope["registry"]
     registry_view = {
         "scanningConfiguration": registry["scanningConfiguration"],
+        "replicationConfiguration": registry["replicationConfiguration"],
         "errors": _pick(registry["errors"], _REGISTRY_ERRORS),
     }
     for record in scope["repositories"] or ():
@@ -95,17 +120,92 @@ def _repositories(scope: dict[str, Any]) -> Iterator[Resource]:
             document={
                 "account_id": scope["account_id"],
                 "region": scope["region"],
+                "collected_at": collected_at,
                 "repository": _pick(repository, _REPOSITORY_FIELDS),
+                "tags": record["tags"],
                 "scanningConfiguration": record["scanningConfiguration"],
+                "kmsKey": record.get("kmsKey"),
+                "inspectorFindings": record.get("inspectorFindings"),
                 "registry": registry_view,
                 "derived": {
                     "lifecyclePolicy": record["derived"]["lifecyclePolicy"],
                     "repositoryPolicy": record["derived"]["repositoryPolicy"],
+                    "images": _images(record["derived"].get("imageSummary")),
                 },
                 "errors": record["errors"],
             },
             source=record.get("source"),
         )
+
+
+def _images(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """derived.images: counts, the newest image, and the distinct tags in use (sorted).
+
+    Distinct tags rather than every image keep the document small; `tags` is null when the
+    snapshot predates the per-image list, so tag controls can say they lack it.
+    """
+    if summary is None:
+        return None
+    newest = summary.get("newestImage")
+    listed = summary.get("images")
+    return {
+        "imageCount": summary["imageCount"],
+        "untaggedImageCount": summary["untaggedImageCount"],
+        "newestImage": None
+        if newest is None
+        else _pick(newest, _NEWEST_IMAGE_FIELDS)
+        | {"findingSeverityCounts": _severity_counts(newest)},
+        "tags": None
+        if listed is None
+        else sorted({tag for image in listed for tag in image.get("imageTags", [])}),
+    }
+
+
+def _severity_counts(newest: dict[str, Any]) -> dict[str, int] | None:
+    return (newest.get("imageScanFindingsSummary") or {}).get("findingSeverityCounts")
+
+
+def _registry(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
+    """One registry per account and region: its scanning rules judged against the repository
+    names, its policy, and its pull-through cache rules with their creation templates."""
+    registry, account, region = scope["registry"], scope["account_id"], scope["region"]
+    repositories = scope["repositories"]
+    templates = registry.get("repositoryCreationTemplates")
+    yield Resource(
+        resource_type="registry",
+        resource_id=f"arn:{partition}:ecr:{region}:{account}:registry",
+        name="registry",
+        account_id=account,
+        region=region,
+        document={
+            "account_id": account,
+            "region": region,
+            "registry": {
+                "registryId": registry["registryId"],
+                "scanningConfiguration": registry["scanningConfiguration"],
+                "pullThroughCacheRules": registry.get("pullThroughCacheRules"),
+                "repositoryCreationTemplates": templates,
+            },
+            "repositoryNames": None
+            if repositories is None
+            else sorted(r["repository"]["repositoryName"] for r in repositories),
+            "derived": {
+                "registryPolicy": registry["derived"]["registryPolicy"],
+                "templateLifecyclePolicies": _template_lifecycles(templates),
+            },
+            "errors": _pick(registry["errors"], _REGISTRY_DOCUMENT_ERRORS)
+            | _pick(scope["errors"], ("repositories",)),
+        },
+    )
+
+
+def _template_lifecycles(templates: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+    """Each creation template's lifecycle policy text, parsed, keyed by prefix."""
+    if templates is None:
+        return None
+    return {
+        t["prefix"]: parse_optional_policy_text(t.get("lifecyclePolicy") or None) for t in templates
+    }
 
 
 def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
@@ -127,7 +227,10 @@ def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
                 "subnets": record["subnets"],
                 "routeTables": record["routeTables"],
                 "vpcEndpoints": record["vpcEndpoints"],
-                "errors": errors,
+                "securityGroups": record.get("securityGroups"),
+                "derived": {"vpcEndpointPolicies": record["derived"]["vpcEndpointPolicies"]},
+                # A planned VPC (ecrscan iac) carries its own unknowns beside the region's.
+                "errors": {**errors, **record.get("errors", {})},
             },
             source=record.get("source"),
         )
