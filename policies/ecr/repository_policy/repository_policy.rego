@@ -229,8 +229,36 @@ _has_parse_error if {
 	"parseError" in object.keys(_policy)
 }
 
+# The owning account is unknown (planned infrastructure whose account the
+# source does not tell: errors.registryId). Only a policy whose verdict turns
+# on the owner needs it: one that names an account as principal, or pins
+# callers to accounts or ARNs by condition.
+_owner_keys := {"aws:principalaccount", "aws:sourceaccount", "aws:principalarn", "aws:sourcearn"}
+
+_owner_dependent if {
+	some st in _statements
+	iam.is_allow(st)
+	some p in iam.principals(st)
+	p.kind == "account"
+}
+
+_owner_dependent if {
+	some st in _statements
+	iam.is_allow(st)
+	some c in iam.conditions(st)
+	c.key in _owner_keys
+}
+
+_owner_unknown if {
+	input.errors.registryId != null
+	_has_document
+	_owner_dependent
+}
+
 verdict := outcome.error(input.errors.repositoryPolicy) if {
 	input.errors.repositoryPolicy != null
+} else := outcome.error(input.errors.registryId) if {
+	_owner_unknown
 } else := {"status": "PASS", "reason": "no repository policy; access is limited to IAM identities in the account"} if {
 	_policy == null
 } else := {"status": "FAIL", "reason": sprintf("repository policy text is not valid JSON: %v", [_policy.parseError])} if {

@@ -197,8 +197,31 @@ _own_setting := {
 
 # ---------------------------------------------------------------------------
 
+# Planned infrastructure: the derived setting needs a value only apply tells.
+# The repository's own scanOnPush decides when the registry has no rules
+# (errors.imageScanningConfiguration); its name decides which registry rules
+# match (errors.repositoryName).
+_uses_own if {
+	count(_rules) == 0
+	_scan_type != "ENHANCED"
+}
+
+_own_unknown if {
+	_uses_own
+	input.errors.imageScanningConfiguration != null
+}
+
+_name_unknown if {
+	count(_rules) > 0
+	input.errors.repositoryName != null
+}
+
 verdict := {"status": "ERROR", "reason": _error_reason} if {
 	_uncollectable
 } else := _batch_verdict if {
 	_batch_known
+} else := outcome.error(input.errors.imageScanningConfiguration) if {
+	_own_unknown
+} else := outcome.error(input.errors.repositoryName) if {
+	_name_unknown
 } else := _derived_verdict

@@ -47,9 +47,23 @@ _exclusions_allowed if not _exclusions_configured
 
 _exclusions_configured if data.ecrscan.config.allow_tag_exclusions != null
 
+# The setting, or the exclusion filters a *_WITH_EXCLUSION value depends on,
+# could not be known: planned infrastructure whose value only apply tells
+# (errors.imageTagMutability, errors.imageTagMutabilityExclusionFilters).
+_exclusion_values := {"IMMUTABLE_WITH_EXCLUSION", "MUTABLE_WITH_EXCLUSION"}
+
+_filters_unknown if {
+	_mutability in _exclusion_values
+	input.errors.imageTagMutabilityExclusionFilters != null
+}
+
 # An allow-list: only the two IMMUTABLE values can pass, and anything this
 # chain does not name (a missing or a new value) ends in a FAIL.
-verdict := {"status": "PASS", "reason": "imageTagMutability is IMMUTABLE"} if {
+verdict := outcome.error(input.errors.imageTagMutability) if {
+	input.errors.imageTagMutability != null
+} else := outcome.error(input.errors.imageTagMutabilityExclusionFilters) if {
+	_filters_unknown
+} else := {"status": "PASS", "reason": "imageTagMutability is IMMUTABLE"} if {
 	_mutability == "IMMUTABLE"
 } else := {
 	"status": "PASS",

@@ -1,0 +1,92 @@
+"""`ecrscan iac PATH...`: judge planned infrastructure (Terraform plans, CloudFormation
+templates) with the same controls, before it is applied. docs/ci.md shows the CI jobs."""
+
+import argparse
+import sys
+
+from scanner import snapshot as snapshots
+from scanner.cli.evaluate_cmd import publish
+from scanner.cli.options import (
+    add_evaluation_options,
+    add_output_options,
+    check_workers,
+    config_from,
+    engine_from,
+    output_targets,
+)
+from scanner.errors import InputError
+from scanner.evaluate.catalog import load_policies
+from scanner.evaluate.evaluator import evaluate_snapshot
+from scanner.evaluate.exceptions import apply_suppressions, suppressions_by_resource
+from scanner.iac import Settings, load_sources
+from scanner.iac.suppressions import check_known
+from scanner.resources import policy_dir
+
+
+def register(commands) -> None:
+    parser = commands.add_parser(
+        "iac",
+        help="judge Terraform plans and CloudFormation templates before they are applied",
+        description="Turn Terraform plan JSON (`terraform show -json plan.out`) and "
+        "CloudFormation templates (YAML or JSON) into a snapshot and judge it with the same "
+        "controls. Values known only after apply are ERROR, never PASS.",
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="plan JSON or template files")
+    parser.add_argument(
+        "--account-id",
+        metavar="ID",
+        help="the account that will own the resources (default: account_id in --config, else "
+        "what the plan tells: data.aws_caller_identity, allowed_account_ids)",
+    )
+    parser.add_argument(
+        "--region",
+        metavar="REGION",
+        help="the region a CloudFormation template is deployed to (Terraform plans name theirs "
+        "in the provider; this is their fallback)",
+    )
+    parser.add_argument(
+        "--save-snapshot", metavar="FILE", help="also keep the snapshot built from the sources"
+    )
+    add_evaluation_options(parser)
+    add_output_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    check_workers(args)
+    output_targets(args)  # refuse conflicting outputs before any work
+    config = config_from(args)
+    catalogue = load_policies(args.policy_dir or policy_dir())
+    ids = [i.strip() for i in (args.controls or "").split(",") if i.strip()]
+    policies = catalogue.select(ids)
+    if args.account_id is not None and not (
+        args.account_id.isdigit() and len(args.account_id) == 12
+    ):
+        raise InputError(f"--account-id {args.account_id!r} is not a 12-digit account id")
+    settings = Settings(account_id=args.account_id or config.account_id, region=args.region)
+    snapshot = load_sources(args.paths, settings)
+    suppressions = suppressions_by_resource(snapshot)
+    known = {c.id for c in catalogue.controls}
+    for resource_id, by_control in suppressions.items():
+        check_known(
+            [{"control_id": c, "reason": r} for c, r in by_control.items()], known, resource_id
+        )
+    if args.save_snapshot:
+        snapshots.save(snapshot, args.save_snapshot)
+    results = evaluate_snapshot(
+        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
+    )
+    results.metadata["sources"] = list(args.paths)
+    apply_suppressions(results, suppressions)
+    code = publish(results, args)
+    _warn_unknown_owner(snapshot)
+    return code
+
+
+def _warn_unknown_owner(snapshot: dict) -> None:
+    if any(scope["account_id"] == "unknown" for scope in snapshot["inventory"]):
+        print(
+            "ecrscan: note: the owning account is not in the sources; pass --account-id so "
+            "repository policies that name accounts can be judged",
+            file=sys.stderr,
+        )

@@ -1,0 +1,49 @@
+"""A baseline: the failures an earlier run already knew, which must not fail the gate again.
+
+The baseline is a results file (`--format json`). A FAIL now whose control id and resource
+identity (the result's resource_id: the ARN, or for planned resources the documented stable id
+built from account, region and Terraform address or CloudFormation logical id; never a line
+number) were failing in the baseline stays FAIL and visible, says so in its reason, and carries
+`exception: {"kind": "baseline", ...}`; the exit code counts only the failures that are new.
+"""
+
+import dataclasses
+from pathlib import Path
+
+from scanner.evaluate.results import Result, Results, load_results
+
+KIND = "baseline"
+NOTE = " (known failure: in the baseline, so it does not fail the gate)"
+
+
+def identity(result: Result) -> tuple[str, str]:
+    return result.control_id, result.resource_id
+
+
+def known_failures(path: str | Path) -> set[tuple[str, str]]:
+    return {identity(r) for r in load_results(path).results if r.status == "FAIL"}
+
+
+def apply_baseline(results: Results, path: str | Path) -> Results:
+    """Mark the failures the baseline already had (in place, and returned)."""
+    known = known_failures(path)
+    marked = 0
+    for position, result in enumerate(results.results):
+        if result.status == "FAIL" and identity(result) in known and not is_known(result):
+            results.results[position] = dataclasses.replace(
+                result,
+                reason=result.reason + NOTE,
+                exception={"kind": KIND, "reason": f"already failing in baseline {path}"},
+            )
+            marked += 1
+    results.metadata["baseline"] = {"file": str(path), "known_failures": marked}
+    return results
+
+
+def is_known(result: Result) -> bool:
+    return (result.exception or {}).get("kind") == KIND
+
+
+def gating(results: list[Result]) -> list[Result]:
+    """The results the gate counts: every one but the failures the baseline knew."""
+    return [r for r in results if not (r.status == "FAIL" and is_known(r))]
