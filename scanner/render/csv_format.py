@@ -4,14 +4,27 @@ import csv
 import io
 
 from scanner.evaluate.results import Result, Results
+from scanner.evaluate.waivers import exception_summary
 
-COLUMNS = list(Result.__dataclass_fields__)
+RESULT_COLUMNS = list(Result.__dataclass_fields__)
+# Derived columns: the waiver in words, and the framework ids of the result's control
+# (`aws-fsbp:ECR.2`, space-separated).
+COLUMNS = [*RESULT_COLUMNS, "waiver", "frameworks"]
 
 
 def render(results: Results) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
+    frameworks = {c["id"]: _framework_ids(c) for c in results.controls}
     for result in results.results:
-        writer.writerow({column: getattr(result, column) for column in COLUMNS})
+        row = {column: getattr(result, column) for column in RESULT_COLUMNS}
+        row["waiver"] = exception_summary(result.exception)
+        row["frameworks"] = frameworks.get(result.control_id, "")
+        writer.writerow(row)
     return buffer.getvalue()
+
+
+def _framework_ids(control: dict) -> str:
+    pairs = (control.get("frameworks") or {}).items()
+    return " ".join(f"{name}:{i}" for name, ids in pairs for i in ids)

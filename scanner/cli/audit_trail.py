@@ -1,0 +1,93 @@
+"""What turns fresh verdicts into audit evidence: the evidence header, waivers, history.
+
+`evaluate`, `scan` and `report` call `finish` once, right after their results exist, so the
+commands themselves stay a few lines each.
+"""
+
+import argparse
+import datetime as dt
+import sys
+from typing import Any
+
+from scanner import history
+from scanner.evaluate.evidence import attach_evidence
+from scanner.evaluate.results import Results
+from scanner.evaluate.waivers import apply_waivers, load_waivers, today_utc
+
+
+def add_waiver_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("waivers (docs/waivers.md)")
+    group.add_argument(
+        "--waivers",
+        metavar="FILE",
+        help="YAML waiver file: selected failures become WAIVED until the waiver expires",
+    )
+    group.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="judge waiver expiry on this date (default: today, UTC)",
+    )
+
+
+def add_history_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("history")
+    group.add_argument(
+        "--history",
+        action="store_true",
+        help=f"record this scan in the history database ({history.default_db_path()})",
+    )
+    group.add_argument(
+        "--db", metavar="FILE", help="record this scan in this history database (implies --history)"
+    )
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Read the waiver file and open the history database before any work: a typo found after
+    a long organisation-wide scan would waste it."""
+    path = getattr(args, "waivers", None)
+    args.waiver_file = load_waivers(path) if path else None
+    if _records_history(args):
+        with history.open_history(args.db):
+            pass
+
+
+def finish(
+    results: Results,
+    args: argparse.Namespace,
+    *,
+    snapshot: dict[str, Any] | None = None,
+    evaluation_started_at: str | None = None,
+    collection_finished_at: str | None = None,
+) -> Results:
+    """Add evidence (fresh results only), apply waivers, record history, as the options ask."""
+    if snapshot is not None:
+        attach_evidence(
+            results,
+            snapshot,
+            evaluation_started_at=evaluation_started_at or results.metadata.get("evaluated_at"),
+            collection_finished_at=collection_finished_at,
+        )
+    waiver_file = getattr(args, "waiver_file", None)
+    if waiver_file is None and getattr(args, "waivers", None):
+        waiver_file = load_waivers(args.waivers)  # a caller that skipped prepare()
+    if waiver_file is not None:
+        outcome = apply_waivers(results, waiver_file, args.as_of or today_utc())
+        for line in outcome.warnings():
+            print(f"ecrscan: warning: {line}", file=sys.stderr)
+    if _records_history(args):
+        with history.open_history(args.db) as connection:
+            scan_id, _ = history.record(connection, results)
+        print(f"ecrscan: recorded as scan {scan_id} in the history database", file=sys.stderr)
+    return results
+
+
+def _records_history(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "history", False) or getattr(args, "db", None))
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
