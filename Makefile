@@ -30,6 +30,9 @@ lint: $(STAMP)  ## ruff, pinned in pyproject.toml
 	$(BIN)/ruff check scanner tests
 	$(BIN)/ruff format --check scanner tests
 
+bench: $(STAMP)  ## measure collection (moto on loopback) and evaluation at scale; minutes
+	$(BIN)/python -m bench
+
 docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA blocks
 	$(BIN)/python -m scanner.catalog_docs README.md
 

@@ -2,8 +2,9 @@
 
 import hashlib
 import json
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,9 @@ from scanner.config import Config
 from scanner.evaluate import documents
 from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
 from scanner.evaluate.engine import Engine, EngineError, Verdict
+from scanner.evaluate.memo import MemoisingEngine, control_reads
 from scanner.evaluate.regopy_engine import RegopyEngine
-from scanner.evaluate.results import RESULTS_FORMAT, Result, Results
+from scanner.evaluate.results import RESULTS_FORMAT, VERDICT_STATUSES, Result, Results
 
 BATCH_SIZE = 64
 EngineFactory = Callable[[dict[str, str], dict[str, Any], list[str]], Engine]
@@ -26,9 +28,14 @@ def evaluate_snapshot(
     *,
     engine_factory: EngineFactory = RegopyEngine,
     workers: int = 2,
+    memoise: bool = True,
 ) -> Results:
+    """memoise=False hands every document to the engine as it is, one query per cell: the
+    reference the parity tests compare the default (projected, memoised) path against."""
     data = {"ecrscan": {"config": config.policy_data()}}
     engine = engine_factory(policies.modules, data, [c.entrypoint for c in policies.controls])
+    if memoise:
+        engine = MemoisingEngine(engine, control_reads(policies))
     try:
         results = list(_gap_results(snapshot, policies.controls))
         results += _verdict_results(snapshot, policies.controls, engine, workers)
@@ -57,8 +64,26 @@ def _verdict_results(
             results += [_result(resource, c, answer[c.entrypoint]) for c in applicable]
         return results
 
+    results: list[Result] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
-        return [result for chunk in pool.map(judge, batches) for result in chunk]
+        for chunk in _bounded_map(pool, judge, batches, ahead=4 * max(1, workers)):
+            results += chunk
+    return results
+
+
+def _bounded_map(pool: ThreadPoolExecutor, fn: Callable, items: Iterator, ahead: int) -> Iterator:
+    """pool.map, in order, with at most `ahead` items in flight.
+
+    Executor.map submits every item at once, which would build every input document of a
+    100,000-repository snapshot before the first verdict; this keeps only a window alive.
+    """
+    window: deque[Future] = deque()
+    for item in items:
+        window.append(pool.submit(fn, item))
+        if len(window) >= ahead:
+            yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
 
 
 def _batches(resources: Iterator[documents.Resource], size: int) -> Iterator[list]:
@@ -94,21 +119,23 @@ def _interpret(control: Control, verdict: Verdict | EngineError) -> tuple[str, s
     """A verdict the engine could not produce, or one that breaks the contract, is an ERROR."""
     if isinstance(verdict, EngineError):
         return "ERROR", control.severity, f"policy {control.id}: {verdict}"
-    if not isinstance(verdict, dict) or verdict.get("status") not in (
-        "PASS",
-        "FAIL",
-        "ERROR",
-        "N/A",
-    ):
+    status = verdict.get("status") if isinstance(verdict, dict) else None
+    status = _SHARED.get(status) if isinstance(status, str) else None
+    if status not in VERDICT_STATUSES:
         return (
             "ERROR",
             control.severity,
             f"policy {control.id} returned a malformed verdict: {verdict!r}",
         )
-    severity = str(verdict.get("severity") or control.severity).upper()
+    severity = _SHARED.get(str(verdict.get("severity") or control.severity).upper())
     if severity not in SEVERITIES:
         severity = control.severity
-    return verdict["status"], severity, str(verdict.get("reason") or "")
+    return status, severity, str(verdict.get("reason") or "")
+
+
+# One string object per status and severity for a million results, not one each (each engine
+# answer parses into fresh strings): about 100 MB at 100,000 repositories.
+_SHARED = {word: word for word in (*VERDICT_STATUSES, *SEVERITIES)}
 
 
 def _gap_results(snapshot: dict[str, Any], controls: Sequence[Control]) -> Iterator[Result]:

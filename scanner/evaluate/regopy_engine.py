@@ -1,9 +1,15 @@
 """The embedded engine: Microsoft's rego-cpp through regopy.
 
-The policies are compiled into a bundle once per worker thread (an Interpreter must never be
-shared between threads), and each document is one `set_input_term` plus one bundle query per
-control. Building sets over large arrays is quadratic in rego-cpp, which is why a document holds
-one resource, never the inventory.
+rego-cpp's cost per query grows with the size of the bundle it queries and with the size of the
+input it parses, so each control gets its own interpreter holding only the modules it can reach
+(its package and the helpers it refers to), and each document is cut down to what that control
+reads before it is parsed (scanner.evaluate.input_paths). With fifteen controls this is several
+times faster than one bundle of everything queried with the whole document.
+
+Interpreters are compiled lazily, per worker thread and control (an Interpreter must never be
+shared between threads); the whole policy set is compiled once up front, so a broken policy fails
+before any evaluation with a `file:line:column` message. Building sets over large arrays is
+quadratic in rego-cpp, which is why a document holds one resource, never the inventory.
 """
 
 import json
@@ -13,6 +19,7 @@ from typing import Any
 
 from regopy import Interpreter, LogLevel, RegoError
 
+from scanner.evaluate import input_paths
 from scanner.evaluate.engine import Engine, EngineError, Verdict
 from scanner.evaluate.rego_errors import describe
 
@@ -25,25 +32,30 @@ class RegopyEngine(Engine):
     ):
         self._modules = dict(modules)
         self._data_json = json.dumps(data, ensure_ascii=False)
-        self._entrypoints = list(entrypoints)
         self._local = threading.local()
-        self._worker()  # compile now, so a broken policy fails before any evaluation
+        self._closures = {e: input_paths.entrypoint_modules(e, self._modules) for e in entrypoints}
+        self._reads = {e: input_paths.control_reads(e, self._modules) for e in entrypoints}
+        # Compile everything now, so a broken policy fails before any evaluation.
+        self._compile(list(self._modules), list(entrypoints))
 
-    def _worker(self) -> tuple[Interpreter, Any]:
-        worker = getattr(self._local, "worker", None)
+    def _worker(self, entrypoint: str) -> tuple[Interpreter, Any]:
+        workers = getattr(self._local, "workers", None)
+        if workers is None:
+            workers = self._local.workers = {}
+        worker = workers.get(entrypoint)
         if worker is None:
-            worker = self._compile()
-            self._local.worker = worker
+            paths = self._closures.get(entrypoint) or list(self._modules)
+            worker = workers[entrypoint] = self._compile(paths, [entrypoint])
         return worker
 
-    def _compile(self) -> tuple[Interpreter, Any]:
+    def _compile(self, paths: Sequence[str], entrypoints: list[str]) -> tuple[Interpreter, Any]:
         interpreter = Interpreter()
         interpreter.log_level = LogLevel.NONE  # otherwise rego-cpp prints diagnostics to stdout
         try:
-            for path, source in self._modules.items():
-                interpreter.add_module(path, source)
+            for path in paths:
+                interpreter.add_module(path, self._modules[path])
             interpreter.add_data_json(self._data_json)
-            bundle = interpreter.build(None, self._entrypoints)
+            bundle = interpreter.build(None, entrypoints)
         except RegoError as exc:
             raise EngineError(
                 f"policy does not compile: {describe(str(exc), self._modules)}"
@@ -57,12 +69,15 @@ class RegopyEngine(Engine):
     def verdicts(
         self, entrypoints: Sequence[str], documents: Sequence[dict[str, Any]]
     ) -> list[dict[str, Verdict | EngineError]]:
-        interpreter, bundle = self._worker()
-        answers = []
-        for document in documents:
-            # set_input(Input(...)) mis-escapes strings; the JSON term is exact.
-            interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
-            answers.append({e: _query(interpreter, bundle, e) for e in entrypoints})
+        answers: list[dict[str, Verdict | EngineError]] = [{} for _ in documents]
+        for entrypoint in entrypoints:
+            interpreter, bundle = self._worker(entrypoint)
+            reads = self._reads.get(entrypoint, input_paths.WHOLE)
+            for answer, document in zip(answers, documents, strict=True):
+                # set_input(Input(...)) mis-escapes strings; the JSON term is exact.
+                projected = input_paths.project(document, reads)
+                interpreter.set_input_term(json.dumps(projected, ensure_ascii=False))
+                answer[entrypoint] = _query(interpreter, bundle, entrypoint)
         return answers
 
 

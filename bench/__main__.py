@@ -1,0 +1,85 @@
+"""`python -m bench` (= `make bench`): collection and evaluation at scale, a table and a JSON file.
+
+python -m bench                                   # the sizes the README quotes
+python -m bench --collect 100 --evaluate 1000     # a quick look
+"""
+
+import argparse
+import json
+import os
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tabulate import tabulate
+
+from bench import collection, evaluation
+
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+TARGETS = {
+    "per_repository_requests": 3,  # beyond the per-region calls
+    "repositories_per_second": 2000,
+    "peak_rss_mb_at_100k": 1024,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--collect", type=int, nargs="*", default=[500, 2000], metavar="N")
+    parser.add_argument("--evaluate", type=int, nargs="*", default=[10_000, 100_000], metavar="N")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--output", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "targets": TARGETS,
+        "collection": collection.run(args.collect),
+        "evaluation": evaluation.run(args.evaluate, workers=args.workers),
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(table(report))
+    print(f"\nwritten to {args.output}")
+    return 0
+
+
+def table(report: dict) -> str:
+    rows = [
+        [
+            "collect",
+            c["repositories"],
+            c["wall_seconds"],
+            f"{c['requests_per_repository']} ({c['per_repository_requests_per_repository']})",
+            "",
+            c["peak_rss_mb"],
+        ]
+        for c in report["collection"]
+    ]
+    rows += [
+        [
+            f"evaluate ({e['controls']} controls)",
+            e["repositories"],
+            round(sum(e["seconds"].values()), 1),
+            "",
+            f"{e['repositories_per_second']} ({e['end_to_end_repositories_per_second']})",
+            e["peak_rss_mb"],
+        ]
+        for e in report["evaluation"]
+    ]
+    headers = [
+        "phase",
+        "repositories",
+        "wall s",
+        "requests/repo (per-repo calls)",
+        "repos/s (end to end)",
+        "peak RSS MB",
+    ]
+    return tabulate(rows, headers=headers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Evaluation over synthetic snapshots: repositories per second and peak RSS, per phase.
+
+Each size runs in a fresh process (bench.measure.in_child): the snapshot is generated and written
+by one process, then another does what `ecrscan evaluate SNAPSHOT --format json --output FILE`
+does (load, validate, evaluate, write the results) and reports each phase's time and its own
+peak RSS.
+"""
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import synthetic
+from bench.measure import in_child, own_peak_rss_kb
+
+REPOSITORIES_PER_ACCOUNT = 500  # 100,000 repositories = 200 accounts x 3 regions
+
+
+def run(sizes: list[int], *, workers: int = 2, memoise: bool = True) -> list[dict[str, Any]]:
+    return [measure(size, workers=workers, memoise=memoise) for size in sizes]
+
+
+def measure(repositories: int, *, workers: int = 2, memoise: bool = True) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="ecrscan-bench-") as scratch:
+        snapshot = Path(scratch) / "snapshot.json"
+        in_child("bench.evaluation", "--generate", str(repositories), str(snapshot))
+        figures = in_child(
+            "bench.evaluation",
+            "--evaluate",
+            str(snapshot),
+            str(Path(scratch) / "results.json"),
+            str(workers),
+            "memoise" if memoise else "whole",
+        )
+    figures.update(repositories=repositories, workers=workers, memoise=memoise)
+    evaluate = figures["seconds"]["evaluate"]
+    figures["repositories_per_second"] = round(repositories / evaluate) if evaluate else None
+    # CPU seconds do not depend on what else the machine runs: per core, at full use.
+    evaluate_cpu = figures["cpu_seconds"]["evaluate"]
+    figures["repositories_per_cpu_second"] = round(repositories / evaluate_cpu)
+    end_to_end = sum(figures["seconds"].values())
+    figures["end_to_end_repositories_per_second"] = round(repositories / end_to_end)
+    return figures
+
+
+def generate(repositories: int, path: str) -> None:
+    accounts = max(1, repositories // REPOSITORIES_PER_ACCOUNT)
+    snapshot = synthetic.snapshot(repositories, accounts=accounts)
+    Path(path).write_text(json.dumps(snapshot), encoding="utf-8")
+    print(json.dumps({"ru_maxrss_kb": own_peak_rss_kb()}))
+
+
+def evaluate(snapshot_path: str, results_path: str, workers: int, memoise: bool) -> None:
+    """What `ecrscan evaluate SNAPSHOT --format json --output FILE` does, phase by phase."""
+    from scanner import snapshot as snapshots
+    from scanner.cli.options import emit_chunks
+    from scanner.config import config_from_mapping
+    from scanner.evaluate.catalog import load_policies
+    from scanner.evaluate.evaluator import evaluate_snapshot
+    from scanner.fileio import read_json
+    from scanner.render import json_format
+    from scanner.resources import policy_dir
+
+    seconds: dict[str, float] = {}
+    cpu_seconds: dict[str, float] = {}
+    clock, cpu = time.perf_counter(), time.process_time()
+
+    def lap(phase: str) -> None:
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        seconds[phase], cpu_seconds[phase] = round(now - clock, 2), round(now_cpu - cpu, 2)
+        clock, cpu = now, now_cpu
+
+    snapshot = read_json(snapshot_path, "snapshot")
+    lap("load")
+    snapshots.validate(snapshot)
+    lap("validate")
+    policies = load_policies(policy_dir())
+    config = config_from_mapping({"trusted_accounts": [synthetic.TRUSTED]})
+    results = evaluate_snapshot(snapshot, policies, config, workers=workers, memoise=memoise)
+    lap("evaluate")
+    emit_chunks(json_format.chunks(results), results_path)  # as `--format json --output` does
+    lap("write_json")
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
+                "controls": len(policies.controls),
+                "results": len(results.results),
+                "ru_maxrss_kb": own_peak_rss_kb(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "--generate":
+        generate(int(sys.argv[2]), sys.argv[3])
+    else:
+        evaluate(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "memoise")

@@ -1,0 +1,151 @@
+"""moto's server on loopback, wrapped in a WSGI middleware that counts every AWS request.
+
+Run as `python -m bench.moto_counting --repositories N`: it seeds one account with N
+repositories (straight into moto's backend, which is quick), serves on 127.0.0.1 at a free port,
+prints `READY <port>` and answers `GET /_bench/requests` with the counts so far, per operation.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+import random
+import sys
+import threading
+from collections import Counter
+from urllib.parse import parse_qs
+
+ACCOUNT = "123456789012"  # moto's default account
+REGION = "eu-west-1"
+COUNTS_PATH = "/_bench/requests"
+
+_LIFECYCLE = json.dumps(
+    {
+        "rules": [
+            {
+                "rulePriority": 1,
+                "selection": {
+                    "tagStatus": "untagged",
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 10,
+                },
+                "action": {"type": "expire"},
+            }
+        ]
+    }
+)
+_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Pull",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            }
+        ],
+    }
+)
+
+
+class RequestCounter:
+    """WSGI middleware: counts each request by (service, operation), then passes it on."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == COUNTS_PATH:
+            body = json.dumps(dict(self.counts)).encode()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        with self._lock:
+            self.counts[operation(environ)] += 1
+        try:
+            return self.app(environ, start_response)
+        except NotImplementedError as exc:
+            # moto answers an operation it lacks with a 500, which botocore retries with
+            # backoff for a minute: answer as AWS does for a call it will not serve, at once.
+            body = json.dumps({"__type": "ValidationException", "message": str(exc)}).encode()
+            start_response("400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")])
+            return [body]
+
+
+def operation(environ) -> str:
+    """`service:Operation` from the signature's scope and the JSON target or query Action."""
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split("/")
+    service = scope[3] if len(scope) > 3 else "?"
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return f"{service}:{target.rsplit('.', 1)[-1]}"
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)  # put back what we read, for moto
+    action = parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+    return f"{service}:{action}"
+
+
+def seed(repositories: int, seed_value: int = 6) -> None:
+    """An estate of the given size in REGION: mixed tag, scan and policy settings, one image
+    each, two VPCs."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ec2.models import ec2_backends
+    from moto.ecr.models import ecr_backends
+
+    assert DEFAULT_ACCOUNT_ID == ACCOUNT
+    rng = random.Random(seed_value)
+    ecr = ecr_backends[ACCOUNT][REGION]
+    for index in range(repositories):
+        name = f"team-{index % 40}/service-{index}"
+        ecr.create_repository(
+            repository_name=name,
+            registry_id=None,
+            encryption_config={"encryptionType": "AES256"},
+            image_scan_config={"scanOnPush": rng.random() < 0.6},
+            image_tag_mutability=rng.choice(["IMMUTABLE", "MUTABLE"]),
+            tags=[{"Key": "team", "Value": f"team-{index % 40}"}],
+        )
+        if rng.random() < 0.6:
+            ecr.put_lifecycle_policy(ACCOUNT, name, _LIFECYCLE)
+        if rng.random() < 0.3:
+            ecr.set_repository_policy(ACCOUNT, name, _POLICY)
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": f"sha256:{index:064x}"},
+            }
+        )
+        ecr.put_image(name, manifest, "v1")
+    ec2 = ec2_backends[ACCOUNT][REGION]
+    for cidr in ("10.1.0.0/16", "10.2.0.0/16"):
+        vpc = ec2.create_vpc(cidr_block=cidr)
+        ec2.create_subnet(vpc_id=vpc.id, cidr_block=cidr.replace("0.0/16", "1.0/24"))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repositories", type=int, required=True)
+    args = parser.parse_args(argv)
+
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        MotoRequestHandler,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    seed(args.repositories)
+    app = RequestCounter(DomainDispatcherApplication(create_backend_app))
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    print(f"READY {server.server_address[1]}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Judge each distinct input once: an engine wrapper that projects and memoises.
+
+Each control sees only the parts of a document it can read (scanner.evaluate.input_paths), so a
+thousand repositories that share a repository policy, a lifecycle policy or a tag setting give
+that control one distinct input, evaluated once. A verdict is a pure function of the input and
+the configuration (controls that call clock, network or random builtins are never memoised), so
+a remembered verdict is the verdict the engine would give again.
+
+Documents an engine must still judge are sent projected onto what the missing controls read, in
+groups that share the same missing controls, so a remote engine still gets one request per group.
+"""
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from scanner.evaluate import input_paths
+from scanner.evaluate.catalog import PolicySet
+from scanner.evaluate.engine import Engine, EngineError, Verdict
+
+# A control whose inputs rarely repeat (it reads the repository name) stops being remembered
+# after this many look-ups with fewer than MIN_HIT_RATE hits: it would only cost memory.
+TRIAL_LOOKUPS = 2000
+MIN_HIT_RATE = 0.1
+MAX_ENTRIES = 50_000  # per control: bounds memory on estates where every input differs
+
+
+def control_reads(policies: PolicySet) -> dict[str, input_paths.Paths]:
+    """{entrypoint: what that control can read} for every control in the set."""
+    return {
+        c.entrypoint: input_paths.control_reads(c.entrypoint, policies.modules)
+        for c in policies.controls
+    }
+
+
+class _Memory:
+    """The remembered verdicts of one control, and whether remembering still pays."""
+
+    def __init__(self) -> None:
+        self.verdicts: dict[str, Verdict | EngineError] = {}
+        self.lookups = 0
+        self.hits = 0
+        self.enabled = True
+
+    def get(self, key: str) -> Verdict | EngineError | None:
+        self.lookups += 1
+        found = self.verdicts.get(key)
+        if found is not None:
+            self.hits += 1
+        elif self.lookups >= TRIAL_LOOKUPS and self.hits < MIN_HIT_RATE * self.lookups:
+            self.enabled = False
+            self.verdicts.clear()
+        return found
+
+    def put(self, key: str, verdict: Verdict | EngineError) -> None:
+        if self.enabled and len(self.verdicts) < MAX_ENTRIES:
+            self.verdicts[key] = verdict
+
+
+class MemoisingEngine(Engine):
+    def __init__(self, inner: Engine, reads: Mapping[str, input_paths.Paths]):
+        self.inner = inner
+        self.name = inner.name
+        self._reads = dict(reads)
+        self._memory = {e: _Memory() for e, paths in reads.items() if paths is not None}
+
+    def verdicts(
+        self, entrypoints: Sequence[str], documents: Sequence[dict[str, Any]]
+    ) -> list[dict[str, Verdict | EngineError]]:
+        answers: list[dict[str, Verdict | EngineError]] = [{} for _ in documents]
+        keys: list[dict[str, str]] = [{} for _ in documents]
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for index, document in enumerate(documents):
+            missing = self._recall(entrypoints, document, answers[index], keys[index])
+            if missing:
+                groups.setdefault(tuple(missing), []).append(index)
+        for missing, indexes in groups.items():
+            self._evaluate(missing, [(i, documents[i], keys[i]) for i in indexes], answers)
+        return answers
+
+    def _evaluate(self, missing: tuple[str, ...], items: list, answers: list[dict]) -> None:
+        """Ask the inner engine about each distinct input of one group once, fan the answers
+        out to every document that has that input, and remember them."""
+        alike: dict[tuple, list[int]] = {}  # in the order of first appearance
+        firsts: list[tuple[dict, dict[str, str]]] = []
+        for index, document, keys in items:
+            same = tuple(keys.get(e) for e in missing)
+            group = alike.setdefault(same if None not in same else ("#", index), [])
+            if not group:
+                firsts.append((document, keys))
+            group.append(index)
+        paths = input_paths.merge(self._reads.get(e) for e in missing)
+        projected = [input_paths.project(document, paths) for document, _ in firsts]
+        found_all = self.inner.verdicts(missing, projected)
+        for indexes, (_, keys), found in zip(alike.values(), firsts, found_all, strict=True):
+            for index in indexes:
+                answers[index].update(found)
+            for entrypoint, key in keys.items():
+                self._memory[entrypoint].put(key, found[entrypoint])
+
+    def _recall(self, entrypoints, document, answer: dict, keys: dict) -> list[str]:
+        """Fill answer with remembered verdicts; return the entrypoints still to evaluate."""
+        missing = []
+        for entrypoint in entrypoints:
+            memory = self._memory.get(entrypoint)
+            if memory is None or not memory.enabled:
+                missing.append(entrypoint)
+                continue
+            key = _key(input_paths.project(document, self._reads[entrypoint]))
+            found = memory.get(key)
+            if found is None:
+                missing.append(entrypoint)
+                keys[entrypoint] = key
+            else:
+                answer[entrypoint] = found
+        return missing
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _key(projection: Any) -> str:
+    return json.dumps(projection, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,71 @@
+"""A smoke run of the benchmark code paths (tiny sizes, seconds, no timing assertions)."""
+
+import io
+import json
+
+from bench import collection, evaluation
+from bench.__main__ import table
+from bench.moto_counting import COUNTS_PATH, RequestCounter
+
+
+def _call(app, environ):
+    status = []
+    body = b"".join(app(environ, lambda s, headers: status.append(s)))
+    return status[0], body
+
+
+def test_the_middleware_counts_json_and_query_operations_and_passes_bodies_on():
+    seen = []
+
+    def backend(environ, start_response):
+        seen.append(environ["wsgi.input"].read())
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    counter = RequestCounter(backend)
+    auth = "AWS4-HMAC-SHA256 Credential=testing/20261128/eu-west-1/{}/aws4_request, ..."
+    ecr = {
+        "HTTP_AUTHORIZATION": auth.format("ecr"),
+        "HTTP_X_AMZ_TARGET": "AmazonEC2ContainerRegistry_V20150921.ListTagsForResource",
+        "wsgi.input": io.BytesIO(b"{}"),
+        "CONTENT_LENGTH": "2",
+    }
+    query = b"Action=DescribeVpcs&Version=2016-11-15"
+    ec2 = {
+        "HTTP_AUTHORIZATION": auth.format("ec2"),
+        "wsgi.input": io.BytesIO(query),
+        "CONTENT_LENGTH": str(len(query)),
+    }
+    for environ in (ecr, dict(ecr, **{"wsgi.input": io.BytesIO(b"{}")}), ec2):
+        assert _call(counter, environ)[0] == "200 OK"
+    assert seen[-1] == query  # moto still reads the body the counter read
+    _, body = _call(counter, {"PATH_INFO": COUNTS_PATH})
+    assert json.loads(body) == {"ecr:ListTagsForResource": 2, "ec2:DescribeVpcs": 1}
+
+
+def test_an_operation_moto_lacks_is_refused_at_once_not_retried():
+    def backend(environ, start_response):
+        raise NotImplementedError("The describe_x action has not been implemented")
+
+    status, body = _call(RequestCounter(backend), {"HTTP_X_AMZ_TARGET": "X.DescribeX"})
+    assert status.startswith("400") and b"ValidationException" in body
+
+
+def test_collection_bench_against_a_moto_server():
+    figures = collection.measure(12)
+    assert figures["repositories_collected"] == 12
+    assert figures["requests"] == sum(figures["by_operation"].values())
+    assert figures["by_operation"]["sts:GetCallerIdentity"] == 1
+    assert figures["by_operation"]["ecr:DescribeRepositories"] >= 1
+    for op in figures["per_repository_operations"]:
+        assert figures["by_operation"][op] >= 6
+    assert figures["peak_rss_mb"] > 0
+
+
+def test_evaluation_bench_reports_each_phase():
+    figures = evaluation.measure(40)
+    assert set(figures["seconds"]) == {"load", "validate", "evaluate", "write_json"}
+    assert figures["results"] >= 40 * figures["controls"] // 2
+    assert figures["peak_rss_mb"] > 0
+    text = table({"collection": [], "evaluation": [figures]})
+    assert "evaluate" in text and str(figures["repositories"]) in text

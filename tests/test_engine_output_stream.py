@@ -1,0 +1,54 @@
+"""Results written piece by piece: the same text as one json.dumps, never half a file."""
+
+import json
+
+import pytest
+
+from bench import synthetic
+from scanner.cli import main
+from scanner.cli.options import emit_chunks
+from scanner.config import Config
+from scanner.evaluate.catalog import load_policies
+from scanner.evaluate.evaluator import evaluate_snapshot
+from scanner.evaluate.results import Results, load_results
+from scanner.fileio import write_json_atomic
+from scanner.render import json_format
+from scanner.resources import policy_dir
+
+
+@pytest.fixture(scope="module")
+def results():
+    policies = load_policies(policy_dir()).select(["ecr-tag-immutability", "vpc-ecr-endpoints"])
+    return evaluate_snapshot(synthetic.snapshot(30), policies, Config(), workers=1)
+
+
+def test_the_pieces_make_exactly_the_document_json_dumps_makes(results):
+    for case in (results, Results(results.metadata, [])):
+        expected = json.dumps(case.to_document(), indent=2, ensure_ascii=False) + "\n"
+        assert "".join(json_format.chunks(case)) == expected
+        assert json_format.render(case) == expected
+
+
+def test_cli_json_output_is_streamed_and_reads_back(tmp_path):
+    snapshot = tmp_path / "snapshot.json"
+    write_json_atomic(synthetic.snapshot(20), snapshot)
+    out = tmp_path / "results.json"
+    argv = ["evaluate", str(snapshot), "--controls", "ecr-tag-immutability", "--workers", "1"]
+    assert main([*argv, "--format", "json", "--output", str(out)]) in (0, 1, 3)
+    loaded = load_results(out)
+    assert len(loaded.results) == 20
+    assert out.read_text() == json_format.render(loaded)
+
+
+def test_a_stream_that_fails_half_way_leaves_the_old_file_and_no_temporary(tmp_path):
+    target = tmp_path / "results.json"
+    target.write_text("old")
+
+    def pieces():
+        yield '{"metadata": '
+        raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        emit_chunks(pieces(), str(target))
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
