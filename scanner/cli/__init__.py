@@ -9,7 +9,17 @@ import sys
 from collections.abc import Sequence
 
 from scanner import __version__
-from scanner.cli import collect_cmd, controls_cmd, demo_cmd, evaluate_cmd, iam_cmd
+from scanner.cli import (
+    collect_cmd,
+    controls_cmd,
+    demo_cmd,
+    diff_cmd,
+    evaluate_cmd,
+    history_cmd,
+    iac_cmd,
+    iam_cmd,
+    merge_cmd,
+)
 from scanner.errors import EcrscanError, ExitCode
 from scanner.evaluate.engine import EngineError
 
@@ -33,7 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ecrscan {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (collect_cmd, evaluate_cmd, controls_cmd, iam_cmd, demo_cmd):
+    for module in (
+        collect_cmd,
+        evaluate_cmd,
+        history_cmd,
+        diff_cmd,
+        merge_cmd,
+        iac_cmd,
+        controls_cmd,
+        iam_cmd,
+        demo_cmd,
+    ):
         module.register(commands)
     return parser
 

@@ -3,19 +3,21 @@
 import argparse
 
 from scanner import snapshot as snapshots
-from scanner.cli import collect_cmd
+from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
     add_output_options,
     check_workers,
     config_from,
-    emit,
+    emit_all,
+    engine_from,
     policies_from,
 )
-from scanner.evaluate.engines import ENGINES
+from scanner.evaluate.baseline import apply_baseline, gating
+from scanner.evaluate.cost import cost_view
 from scanner.evaluate.evaluator import evaluate_snapshot
+from scanner.evaluate.evidence import utc_now
 from scanner.evaluate.results import Results, exit_code, load_results
-from scanner.render import RENDERERS
 
 
 def register(commands) -> None:
@@ -26,6 +28,8 @@ def register(commands) -> None:
     )
     evaluate.add_argument("snapshot", metavar="SNAPSHOT", help="snapshot JSON file")
     add_evaluation_options(evaluate)
+    audit_trail.add_waiver_options(evaluate)
+    audit_trail.add_history_options(evaluate)
     add_output_options(evaluate)
     evaluate.set_defaults(handler=run_evaluate)
 
@@ -35,6 +39,7 @@ def register(commands) -> None:
         description="Render a results file (from `--format json`) as a table, CSV or JSON.",
     )
     report.add_argument("results", metavar="RESULTS", help="results JSON file")
+    audit_trail.add_waiver_options(report)
     add_output_options(report)
     report.set_defaults(handler=run_report)
 
@@ -46,6 +51,8 @@ def register(commands) -> None:
     collect_cmd.add_collection_options(scan)
     scan.add_argument("--save-snapshot", metavar="FILE", help="also keep the snapshot as evidence")
     add_evaluation_options(scan)
+    audit_trail.add_waiver_options(scan)
+    audit_trail.add_history_options(scan)
     add_output_options(scan)
     scan.set_defaults(handler=run_scan)
 
@@ -53,33 +60,48 @@ def register(commands) -> None:
 def run_evaluate(args: argparse.Namespace) -> int:
     check_workers(args)
     policies, config = policies_from(args), config_from(args)
+    audit_trail.prepare(args)
     snapshot = snapshots.load(args.snapshot)
-    return publish(
-        evaluate_snapshot(
-            snapshot, policies, config, engine_factory=ENGINES[args.engine], workers=args.workers
-        ),
-        args,
+    started = utc_now()
+    results = evaluate_snapshot(
+        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
     )
+    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
+    audit_trail.finish(results, args, snapshot=snapshot, evaluation_started_at=started)
+    return publish(results, args)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    return publish(load_results(args.results), args)
+    audit_trail.prepare(args)
+    return publish(audit_trail.finish(load_results(args.results), args), args)
 
 
 def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
     policies, config = policies_from(args), config_from(args)  # fail fast, before AWS calls
+    audit_trail.prepare(args)
     snapshot = collect_cmd.collect(args)
+    collected = utc_now()
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    return publish(
-        evaluate_snapshot(
-            snapshot, policies, config, engine_factory=ENGINES[args.engine], workers=args.workers
-        ),
-        args,
+    started = utc_now()
+    results = evaluate_snapshot(
+        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
     )
+    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
+    audit_trail.finish(
+        results,
+        args,
+        snapshot=snapshot,
+        evaluation_started_at=started,
+        collection_finished_at=collected,
+    )
+    return publish(results, args)
 
 
 def publish(results: Results, args: argparse.Namespace) -> int:
-    emit(RENDERERS[args.format](results), args.output)
-    return exit_code(results.results, args.fail_on)
+    """Every requested format, then the exit code; failures a --baseline knew do not count."""
+    if getattr(args, "baseline", None):
+        apply_baseline(results, args.baseline)
+    emit_all(results, args)
+    return exit_code(gating(results.results), args.fail_on)

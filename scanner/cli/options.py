@@ -1,15 +1,17 @@
 """Options shared by several commands, defined once."""
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from scanner.config import load_config
 from scanner.errors import InputError
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
-from scanner.evaluate.engines import ENGINES
+from scanner.evaluate.engines import ENGINES, engine_factory
 from scanner.fileio import write_text_atomic
-from scanner.render import RENDERERS
+from scanner.render import RENDERERS, json_format
 from scanner.resources import policy_dir
 
 
@@ -26,6 +28,18 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         help="comma-separated control ids to run (default: all)",
     )
     group.add_argument(
+        "--skip-controls",
+        metavar="IDS",
+        help="comma-separated control ids not to run",
+    )
+    group.add_argument(
+        "--min-severity",
+        type=str.upper,
+        choices=SEVERITIES,
+        metavar="SEVERITY",
+        help="run only controls of this severity or higher: LOW (default), MEDIUM, HIGH, CRITICAL",
+    )
+    group.add_argument(
         "--policy-dir",
         metavar="DIR",
         type=Path,
@@ -35,7 +49,13 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         "--engine",
         choices=sorted(ENGINES),
         default="regopy",
-        help="Rego engine: regopy (embedded, default) or opa-embedded (Go OPA, optional wheel)",
+        help="Rego engine: regopy (embedded, default), opa-embedded (Go OPA in-process, optional "
+        "wheel) or opa (an OPA server at --opa-url)",
+    )
+    group.add_argument(
+        "--opa-url",
+        metavar="URL",
+        help="the OPA server (or load balancer) for --engine opa, such as http://127.0.0.1:8181",
     )
     group.add_argument(
         "--workers", type=int, default=2, metavar="N", help="evaluation threads (default: 2)"
@@ -46,13 +66,86 @@ def add_output_options(parser: argparse.ArgumentParser, gate: bool = True) -> No
     group = parser.add_argument_group("output")
     group.add_argument(
         "--format",
-        choices=sorted(RENDERERS),
+        action=_FormatAction,
         default="table",
-        help="output format (default: table)",
+        metavar="FORMAT[=FILE]",
+        help=f"output format: {', '.join(sorted(RENDERERS))} (default: table); repeat for "
+        "several, each FORMAT=FILE to its file (--format table --format sarif=out.sarif)",
     )
     group.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     if gate:
         add_gate_option(group)
+
+
+class _FormatAction(argparse.Action):
+    """`--format NAME` or `--format NAME=FILE`, repeatable.
+
+    args.format keeps the last name (commands that render one format read it); args.formats
+    lists every (name, file or None) in order.
+    """
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        name, _, path = str(value).partition("=")
+        if name not in RENDERERS:
+            parser.error(
+                f"argument --format: invalid choice: {name!r} (choose from "
+                f"{', '.join(sorted(RENDERERS))})"
+            )
+        if "=" in str(value) and not path:
+            parser.error(f"argument --format: {value!r} names no file after '='")
+        namespace.format = name
+        namespace.formats = [*(getattr(namespace, "formats", None) or []), (name, path or None)]
+
+
+def output_targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    """(format, file or None for stdout) per --format; a bare format goes to --output."""
+    specs = getattr(args, "formats", None) or [(args.format, None)]
+    targets = [(name, path or args.output) for name, path in specs]
+    to_stdout = [name for name, path in targets if path is None]
+    if len(to_stdout) > 1:
+        raise InputError(
+            f"formats {', '.join(to_stdout)} would all go to stdout; give all but one a file "
+            "(--format sarif=results.sarif)"
+        )
+    files = [path for _, path in targets if path is not None]
+    if len(files) != len(set(files)):
+        raise InputError("two formats would be written to the same file; give each its own")
+    return targets
+
+
+def emit_all(results, args: argparse.Namespace) -> None:
+    """Render the results in every requested format, each to its file or stdout."""
+    for name, path in output_targets(args):
+        if name in _STREAMED:
+            emit_chunks(_STREAMED[name](results), path)
+        else:
+            emit(RENDERERS[name](results), path)
+
+
+# Formats written piece by piece: the same text as their renderer's, never one string in memory
+# (a 100,000-repository results file is hundreds of megabytes).
+_STREAMED = {"json": json_format.chunks}
+
+
+def emit_chunks(chunks, output: str | None) -> None:
+    """emit() for text that comes in pieces; a file is still replaced atomically."""
+    if not output:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+        return
+    target = Path(output)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(chunks)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def add_gate_option(group) -> None:
@@ -65,16 +158,42 @@ def add_gate_option(group) -> None:
         help="exit 1 for failures of this severity or higher: LOW (default), MEDIUM, HIGH, "
         "CRITICAL",
     )
+    group.add_argument(
+        "--baseline",
+        metavar="RESULTS",
+        help="an earlier results file (--format json): its failures (same control and resource) "
+        "stay visible but do not fail the gate; only new ones do",
+    )
 
 
 def policies_from(args: argparse.Namespace) -> PolicySet:
     policies = load_policies(args.policy_dir or policy_dir())
-    ids = [i.strip() for i in (args.controls or "").split(",") if i.strip()]
-    return policies.select(ids)
+    selected = policies.select(_ids(args.controls))
+    skipped = set(_ids(getattr(args, "skip_controls", None)))
+    policies.select(sorted(skipped))  # an unknown id to skip is a typo: refuse it the same way
+    floor = SEVERITIES.index(getattr(args, "min_severity", None) or "LOW")
+    controls = tuple(
+        c
+        for c in selected.controls
+        if c.id not in skipped and SEVERITIES.index(c.severity) >= floor
+    )
+    if not controls:
+        raise InputError("--controls, --skip-controls and --min-severity leave no control to run")
+    return PolicySet(selected.modules, controls)
+
+
+def _ids(text: str | None) -> list[str]:
+    return [i.strip() for i in (text or "").split(",") if i.strip()]
 
 
 def config_from(args: argparse.Namespace):
     return load_config(args.config)
+
+
+def engine_from(args: argparse.Namespace):
+    if args.opa_url and args.engine != "opa":
+        raise InputError("--opa-url is only used with --engine opa")
+    return engine_factory(args.engine, opa_url=args.opa_url)
 
 
 def check_workers(args: argparse.Namespace) -> None:

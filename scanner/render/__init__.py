@@ -3,7 +3,17 @@
 from collections.abc import Callable
 
 from scanner.evaluate.results import Results
-from scanner.render import csv_format, json_format, table_format
+from scanner.render import (
+    cost_format,
+    csv_format,
+    framework_format,
+    html_format,
+    json_format,
+    junit_format,
+    markdown_format,
+    sarif_format,
+    table_format,
+)
 
 Renderer = Callable[[Results], str]
 
@@ -11,4 +21,10 @@ RENDERERS: dict[str, Renderer] = {
     "table": table_format.render,
     "json": json_format.render,
     "csv": csv_format.render,
+    "html": html_format.render,
+    "framework": framework_format.render,
+    "sarif": sarif_format.render,  # code scanning (SARIF 2.1.0)
+    "junit": junit_format.render,  # CI test reports
+    "markdown": markdown_format.render,  # a pull-request comment
+    "cost": cost_format.render,  # storage per repository and what expiring would save
 }

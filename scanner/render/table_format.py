@@ -3,16 +3,19 @@
 from tabulate import tabulate
 
 from scanner.evaluate.results import STATUSES, Results
+from scanner.render.cost_format import cost_section
 from scanner.render.matrix import matrices, status_by_severity
 
-_TITLES = {"repository": "Repositories", "vpc": "VPCs"}
-_NAME_HEADERS = {"repository": "repository", "vpc": "vpc"}
+_TITLES = {"repository": "Repositories", "vpc": "VPCs", "registry": "Registries"}
+_NAME_HEADERS = {"repository": "repository", "vpc": "vpc", "registry": "registry"}
 
 
 def render(results: Results) -> str:
     sections = [_matrix_section(m) for m in matrices(results)]
     sections.append(_findings_section(results))
     sections.append(_summary_section(results))
+    if results.metadata.get("cost"):
+        sections.append(cost_section(results))
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
