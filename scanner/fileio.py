@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +37,21 @@ def read_json(path: str | Path, what: str) -> Any:
 
 
 def write_text_atomic(text: str, path: str | Path) -> None:
-    """Write beside the target, then rename over it: readers see the old file or the new one."""
+    write_chunks_atomic([text], path)
+
+
+def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
+    """Write beside the target, then rename over it: readers see the old file or the new one.
+
+    Chunks let a large document (a 100,000-repository results file) be written without ever
+    being one string in memory.
+    """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.writelines(chunks)
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(target)

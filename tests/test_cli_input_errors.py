@@ -137,18 +137,18 @@ def test_signal_mid_evaluation_leaves_the_last_good_output(
     tmp_path, capsys, monkeypatch, signum, code
 ):
     """The previous results file survives; the exit code says what stopped the run."""
-    from scanner.cli import evaluate_cmd
+    from scanner.cli import pipeline
 
     output = tmp_path / "results.json"
     output.write_text("last good results\n")
-    real = evaluate_cmd.evaluate_snapshot
+    real = pipeline.evaluate_snapshot
 
     def interrupted(*args, **kwargs):
         results = real(*args, **kwargs)
         os.kill(os.getpid(), signum)  # arrives before the renderer writes anything
         return results
 
-    monkeypatch.setattr(evaluate_cmd, "evaluate_snapshot", interrupted)
+    monkeypatch.setattr(pipeline, "evaluate_snapshot", interrupted)
     path = _snapshot_file(tmp_path, snapshot_factory.snapshot())
     assert main(["evaluate", path, "--format", "json", "--output", str(output)]) == code
     assert output.read_text() == "last good results\n"

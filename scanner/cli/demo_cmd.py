@@ -9,12 +9,11 @@ import os
 from unittest import mock
 
 from scanner import snapshot as snapshots
-from scanner.cli.options import add_output_options, emit
+from scanner.cli.options import add_output_options, emit_all
+from scanner.cli.pipeline import judge
 from scanner.config import load_config
 from scanner.errors import EcrscanError, ExitCode
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.render import RENDERERS
 from scanner.resources import demo_config_path, policy_dir
 
 # Fake credentials, so that even a misconfigured emulator cannot sign a real request.
@@ -54,8 +53,6 @@ def run(args: argparse.Namespace) -> int:
     snapshots.validate(snapshot, source="demo snapshot")
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    results = evaluate_snapshot(
-        snapshot, load_policies(policy_dir()), load_config(demo_config_path())
-    )
-    emit(RENDERERS[args.format](results), args.output)
+    results = judge(snapshot, load_policies(policy_dir()), load_config(demo_config_path()), args)
+    emit_all(results, args)
     return ExitCode.OK

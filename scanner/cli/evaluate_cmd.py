@@ -13,9 +13,8 @@ from scanner.cli.options import (
     engine_from,
     policies_from,
 )
+from scanner.cli.pipeline import judge
 from scanner.evaluate.baseline import apply_baseline, gating
-from scanner.evaluate.cost import cost_view
-from scanner.evaluate.evaluator import evaluate_snapshot
 from scanner.evaluate.evidence import utc_now
 from scanner.evaluate.results import Results, exit_code, load_results
 
@@ -62,13 +61,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     policies, config = policies_from(args), config_from(args)
     audit_trail.prepare(args)
     snapshot = snapshots.load(args.snapshot)
-    started = utc_now()
-    results = evaluate_snapshot(
-        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
-    )
-    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
-    audit_trail.finish(results, args, snapshot=snapshot, evaluation_started_at=started)
-    return publish(results, args)
+    return publish(_judge(snapshot, policies, config, args), args)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -84,19 +77,19 @@ def run_scan(args: argparse.Namespace) -> int:
     collected = utc_now()
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    started = utc_now()
-    results = evaluate_snapshot(
-        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
-    )
-    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
-    audit_trail.finish(
-        results,
+    return publish(_judge(snapshot, policies, config, args, collection_finished_at=collected), args)
+
+
+def _judge(snapshot, policies, config, args, **kwargs) -> Results:
+    return judge(
+        snapshot,
+        policies,
+        config,
         args,
-        snapshot=snapshot,
-        evaluation_started_at=started,
-        collection_finished_at=collected,
+        engine_factory=engine_from(args),
+        workers=args.workers,
+        **kwargs,
     )
-    return publish(results, args)
 
 
 def publish(results: Results, args: argparse.Namespace) -> int:

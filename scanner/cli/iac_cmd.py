@@ -14,10 +14,10 @@ from scanner.cli.options import (
     engine_from,
     output_targets,
 )
+from scanner.cli.pipeline import judge
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.evaluate.exceptions import apply_suppressions, suppressions_by_resource
+from scanner.evaluate.exceptions import suppressions_by_resource
 from scanner.iac import Settings, load_sources
 from scanner.iac.suppressions import check_known
 from scanner.resources import policy_dir
@@ -73,11 +73,10 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    results = evaluate_snapshot(
-        snapshot, policies, config, engine_factory=engine_from(args), workers=args.workers
+    results = judge(
+        snapshot, policies, config, args, engine_factory=engine_from(args), workers=args.workers
     )
     results.metadata["sources"] = list(args.paths)
-    apply_suppressions(results, suppressions)
     code = publish(results, args)
     _warn_unknown_owner(snapshot)
     return code

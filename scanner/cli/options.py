@@ -1,16 +1,14 @@
 """Options shared by several commands, defined once."""
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from scanner.config import load_config
 from scanner.errors import InputError
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
 from scanner.evaluate.engines import ENGINES, engine_factory
-from scanner.fileio import write_text_atomic
+from scanner.fileio import write_chunks_atomic, write_text_atomic
 from scanner.render import RENDERERS, json_format
 from scanner.resources import policy_dir
 
@@ -129,23 +127,12 @@ _STREAMED = {"json": json_format.chunks}
 
 def emit_chunks(chunks, output: str | None) -> None:
     """emit() for text that comes in pieces; a file is still replaced atomically."""
-    if not output:
-        for chunk in chunks:
-            sys.stdout.write(chunk)
-        sys.stdout.flush()
+    if output:
+        write_chunks_atomic(chunks, output)
         return
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    for chunk in chunks:
+        sys.stdout.write(chunk)
+    sys.stdout.flush()
 
 
 def add_gate_option(group) -> None:

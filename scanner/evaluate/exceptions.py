@@ -10,6 +10,7 @@ and a PASS needs no excuse.
 import dataclasses
 from typing import Any
 
+from scanner.evaluate.documents import vpc_arn
 from scanner.evaluate.results import Results
 
 SuppressionMap = dict[str, dict[str, str]]  # resource_id -> control_id -> reason
@@ -25,7 +26,7 @@ def suppressions_by_resource(snapshot: dict[str, Any]) -> SuppressionMap:
             _add(found, record["repository"]["repositoryArn"], record)
         for record in (scope.get("network") or {}).get("vpcs") or []:
             vpc_id = record["vpc"]["VpcId"]
-            _add(found, f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}", record)
+            _add(found, vpc_arn(partition, region, account, vpc_id), record)
     return found
 
 

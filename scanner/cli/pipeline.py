@@ -1,0 +1,44 @@
+"""From snapshot to a complete results document: the one path every command takes.
+
+`evaluate`, `scan`, `iac` and `demo` all judge a snapshot the same way, so a results file carries
+the same things whichever command wrote it: the verdicts, suppressions written in the source,
+the cost figures, the evidence, and (when asked) waivers and a history record.
+"""
+
+import argparse
+from typing import Any
+
+from scanner.cli import audit_trail
+from scanner.config import Config
+from scanner.evaluate.catalog import PolicySet
+from scanner.evaluate.cost import cost_view
+from scanner.evaluate.evaluator import EngineFactory, evaluate_snapshot
+from scanner.evaluate.evidence import utc_now
+from scanner.evaluate.exceptions import apply_suppressions, suppressions_by_resource
+from scanner.evaluate.regopy_engine import RegopyEngine
+from scanner.evaluate.results import Results
+
+
+def judge(
+    snapshot: dict[str, Any],
+    policies: PolicySet,
+    config: Config,
+    args: argparse.Namespace,
+    *,
+    engine_factory: EngineFactory = RegopyEngine,
+    workers: int = 2,
+    collection_finished_at: str | None = None,
+) -> Results:
+    started = utc_now()
+    results = evaluate_snapshot(
+        snapshot, policies, config, engine_factory=engine_factory, workers=workers
+    )
+    apply_suppressions(results, suppressions_by_resource(snapshot))
+    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
+    return audit_trail.finish(
+        results,
+        args,
+        snapshot=snapshot,
+        evaluation_started_at=started,
+        collection_finished_at=collection_finished_at,
+    )
