@@ -61,6 +61,11 @@ class Gap:
     error: dict[str, str]
 
 
+def vpc_arn(partition: str, region: str, account: str, vpc_id: str) -> str:
+    """VPC results are keyed by ARN, like repositories, though DescribeVpcs returns none."""
+    return f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}"
+
+
 def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     partition = snapshot["partition"]
     collected_at = rfc3339(snapshot["collected_at"])
@@ -86,7 +91,7 @@ def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
         if network["vpcs"] is None:
             yield Gap(
                 "vpc",
-                f"arn:{partition}:ec2:{region}:{account}:vpc/*",
+                vpc_arn(partition, region, account, "*"),
                 account,
                 region,
                 network["errors"].get("vpcs") or _unknown_error("DescribeVpcs"),
@@ -216,7 +221,7 @@ def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
         vpc_id = record["vpc"]["VpcId"]
         yield Resource(
             resource_type="vpc",
-            resource_id=f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}",
+            resource_id=vpc_arn(partition, region, account, vpc_id),
             name=vpc_id,
             account_id=account,
             region=region,
