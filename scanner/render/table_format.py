@@ -21,7 +21,7 @@ def render(results: Results) -> str:
 
 def _matrix_section(matrix) -> str:
     headers = ["account", "region", _NAME_HEADERS.get(matrix.resource_type, "resource")]
-    headers += matrix.control_ids
+    headers += [_stacked(control) for control in matrix.control_ids]
     rows = [
         [*key, *(cells.get(control, "-") for control in matrix.control_ids)]
         for key, cells in matrix.rows
@@ -30,6 +30,17 @@ def _matrix_section(matrix) -> str:
     if not rows:
         return f"{title}: none found"
     return f"{title} ({len(rows)})\n" + tabulate(rows, headers=headers, tablefmt="simple")
+
+
+def _stacked(control_id: str, width: int = 12) -> str:
+    """A control id as a narrow multi-line header (`ecr-image-vulnerabilities` becomes
+    `ecr-image-` over `vulnerabilities`): fifteen columns must fit a terminal."""
+    lines = [""]
+    for word in control_id.split("-"):
+        if lines[-1] and len(lines[-1]) + len(word) > width:
+            lines.append("")
+        lines[-1] += word + "-"
+    return "\n".join(lines)[:-1]
 
 
 def _findings_section(results: Results) -> str:
