@@ -17,11 +17,20 @@ def register(commands) -> None:
         description="Print the read-only IAM policy document for the scanning role, generated "
         "from the operations the collector declares.",
     )
+    parser.add_argument(
+        "--role-name",
+        metavar="NAME",
+        help="print instead the policy of the scanner's central role for multi-account scans: "
+        "the read-only policy plus organizations:ListAccounts and sts:AssumeRole on role NAME "
+        "in every account (the same NAME as scan --role-name)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from scanner.collect import iam_policy
+    from scanner.collect.permissions import central_role_policy
 
-    emit(json.dumps(iam_policy(), indent=2) + "\n", None)
+    document = central_role_policy(args.role_name) if args.role_name else iam_policy()
+    emit(json.dumps(document, indent=2) + "\n", None)
     return 0
