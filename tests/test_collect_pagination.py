@@ -45,8 +45,6 @@ def queue_registry(stub: Stubber) -> None:
 
 def queue_repository(stub: Stubber, name: str) -> None:
     """The per-repository calls, in the order one worker makes them."""
-    arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/{name}"
-    stub.add_response("list_tags_for_resource", {"tags": []}, {"resourceArn": arn})
     stub.add_client_error("get_lifecycle_policy", "LifecyclePolicyNotFoundException")
     stub.add_client_error("get_repository_policy", "RepositoryPolicyNotFoundException")
     stub.add_response(

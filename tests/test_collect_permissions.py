@@ -15,6 +15,9 @@ from scanner.collect.permissions import (
 )
 from tests.test_collect import seed_east, seed_west
 
+# Services whose IAM action prefix is not botocore's service name.
+IAM_PREFIXES = {"resourcegroupstaggingapi": "tag"}
+
 
 @pytest.fixture(scope="module")
 def recorded_operations(module_aws_env):
@@ -56,7 +59,7 @@ def test_no_declared_operation_mutates():
         model = models.get_service_model(service)
         assert operation in model.operation_names, f"{service}:{operation} does not exist"
         if action is not None:
-            assert action == f"{service}:{operation}"
+            assert action == f"{IAM_PREFIXES.get(service, service)}:{operation}"
 
 
 def test_get_caller_identity_needs_no_permission():

@@ -5,15 +5,18 @@ atomically, so an interrupted run never leaves a truncated file where a good one
 """
 
 import json
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from scanner.errors import InputError
 from scanner.fileio import read_json, write_json_atomic
 from scanner.resources import snapshot_schema_path
+from scanner.snapshot.compact import share_repeats
 
 SCHEMA_VERSION = 1
 
@@ -23,12 +26,46 @@ def schema() -> dict[str, Any]:
     return json.loads(snapshot_schema_path().read_text(encoding="utf-8"))
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    """The reference validator, built once. No format checker: `format` stays an annotation."""
+    return jsonschema.Draft202012Validator(schema())
+
+
+@cache
+def _compiled_check() -> Callable[[Any], Any]:
+    """The schema compiled to Python by fastjsonschema: a 100,000-repository snapshot takes
+    about 2 s instead of 30 s. It has no draft 2020-12 mode, but the schema uses only keywords
+    that draft 7 shares ($defs is reached through plain JSON pointers). Formats are switched
+    off to match the reference validator."""
+    draft7 = {**schema(), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(draft7, formats={"date-time": _any_text})
+
+
+def _any_text(_: str) -> bool:
+    return True
+
+
+def _compiled_accepts(snapshot: Any) -> bool:
+    """True only for a snapshot the reference validator accepts too; anything the compiled
+    check rejects goes to the reference validator, whose verdict and messages are the ones
+    users see. Its one known leniency is that a boolean equals a number in `const` (true
+    would pass as schema_version 1), so that field's type is checked here. (It also takes a
+    tuple for an array, which serialises as one.)"""
+    if isinstance(snapshot, dict) and isinstance(snapshot.get("schema_version"), bool):
+        return False
+    try:
+        _compiled_check()(snapshot)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def validation_errors(snapshot: Any) -> list[str]:
     """Every schema violation, as 'path: message' lines (empty when valid)."""
-    validator = jsonschema.Draft202012Validator(schema())
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(top)'}: {error.message}"
-        for error in sorted(validator.iter_errors(snapshot), key=lambda e: list(e.absolute_path))
+        for error in sorted(_validator().iter_errors(snapshot), key=lambda e: list(e.absolute_path))
     ]
 
 
@@ -38,14 +75,24 @@ def validate(snapshot: Any, source: str = "snapshot") -> None:
             f"{source}: schema_version {snapshot['schema_version']!r} is not supported "
             f"(this ecrscan reads version {SCHEMA_VERSION})"
         )
+    if _compiled_accepts(snapshot):
+        return
     problems = validation_errors(snapshot)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(f"{source}: not an ecrscan snapshot: {problems[0]}{more}")
 
 
-def load(path: str | Path) -> dict[str, Any]:
+def read(path: str | Path) -> dict[str, Any]:
+    """The snapshot file parsed, with equal repeated values sharing one object (see
+    scanner.snapshot.compact: read it, do not edit it in place); not validated."""
     snapshot = read_json(path, what="snapshot")
+    share_repeats(snapshot)
+    return snapshot
+
+
+def load(path: str | Path) -> dict[str, Any]:
+    snapshot = read(path)
     validate(snapshot, source=str(path))
     return snapshot
 
