@@ -80,7 +80,10 @@ def test_collect_then_evaluate_over_http(endpoint, tmp_path):
 def test_unreachable_endpoint_is_recorded_not_crashed(module_aws_env, tmp_path):
     """Nothing listens on the port: GetCallerIdentity cannot identify the account."""
     dead = f"http://127.0.0.1:{_free_port()}"
-    result = _ecrscan("scan", "--region", "eu-west-1", "--endpoint-url", dead, cwd=tmp_path)
+    budget = ("--max-attempts", "2", "--connect-timeout", "1")  # not the default's ~20 s
+    result = _ecrscan(
+        "scan", "--region", "eu-west-1", "--endpoint-url", dead, *budget, cwd=tmp_path
+    )
     assert result.returncode == 3
     assert result.stderr.startswith("ecrscan: error: ")
     assert "Traceback" not in result.stderr

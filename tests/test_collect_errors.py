@@ -108,19 +108,23 @@ def test_denied_lifecycle_policy_is_an_error_not_an_absence(two_repositories):
 
 
 @pytest.mark.parametrize(
-    ("operation", "error_key", "field"),
+    ("service", "operation", "error_key", "field"),
     [
-        ("ListTagsForResource", "tags", "tags"),
-        ("GetRepositoryPolicy", "repositoryPolicy", "repositoryPolicy"),
+        # One tag listing per region (the tagging API): its failure marks every repository.
+        ("resourcegroupstaggingapi", "GetResources", "tags", "tags"),
+        ("ecr", "GetRepositoryPolicy", "repositoryPolicy", "repositoryPolicy"),
         (
+            "ecr",
             "BatchGetRepositoryScanningConfiguration",
             "scanningConfiguration",
             "scanningConfiguration",
         ),
     ],
 )
-def test_each_repository_call_records_its_own_error(two_repositories, operation, error_key, field):
-    inject_error(two_repositories, "ecr", operation)
+def test_each_repository_call_records_its_own_error(
+    two_repositories, service, operation, error_key, field
+):
+    inject_error(two_repositories, service, operation)
     for repo in repositories_by_name(collect(two_repositories)).values():
         assert repo[field] is None
         assert repo["errors"][error_key]["operation"] == operation
@@ -239,9 +243,15 @@ def test_region_listing_failure_is_a_top_level_error(moto_session):
     assert snapshot["errors"][0]["operation"] == "DescribeRegions"
 
 
-@pytest.mark.parametrize("operation", ["ListTagsForResource", "DescribeVpcs", "DescribeRegistry"])
-def test_programming_errors_propagate(two_repositories, operation):
-    service = "ec2" if operation == "DescribeVpcs" else "ecr"
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    [
+        ("resourcegroupstaggingapi", "GetResources"),
+        ("ec2", "DescribeVpcs"),
+        ("ecr", "DescribeRegistry"),
+    ],
+)
+def test_programming_errors_propagate(two_repositories, service, operation):
     inject_exception(two_repositories, service, operation, TypeError("a bug in ecrscan"))
     with pytest.raises(TypeError, match="a bug in ecrscan"):
         collect_snapshot(two_repositories, ["us-east-1"])

@@ -40,10 +40,13 @@ def test_no_secret_in_any_output(tmp_path, capsys):
             ]
         )
         main(["collect", *regions])
-    for fmt in ("table", "csv", "json"):
-        main(["report", str(tmp_path / "results.json"), "--format", fmt])
+    formats = ("table", "csv", "json", "html", "sarif", "junit", "markdown", "framework", "cost")
+    for fmt in formats:
+        main(["report", str(tmp_path / "results.json"), "--format", f"{fmt}={tmp_path / fmt}.out"])
     captured = capsys.readouterr()
     texts = {path.name: path.read_text() for path in tmp_path.glob("*.json")}
+    texts |= {path.name: path.read_text() for path in tmp_path.glob("*.out")}
+    assert len(texts) == 2 + len(formats), sorted(texts)
     texts |= {"stdout": captured.out, "stderr": captured.err}
     assert "snapshot.json" in texts and "results.json" in texts
     for name, text in texts.items():

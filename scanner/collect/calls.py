@@ -4,8 +4,13 @@ A call either returns AWS's answer or raises `OperationFailed`, which carries th
 the snapshot stores. Only failures that mean "could not collect" are translated (an AWS error
 response, a network fault after botocore's retries, missing or expired credentials); anything
 else, such as a TypeError or an invalid parameter, is a bug in ecrscan and propagates.
+
+A `Deadline` installed on a client (scanner.collect.session does it) fails every attempt that
+would start after it has passed, retries included, with the code `DeadlineExceeded`: a stuck scan
+ends with the answers it has, and everything it lacks is recorded as an error, not left out.
 """
 
+import time
 from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
@@ -39,6 +44,38 @@ TRANSPORT_FAILURES = (
 )
 
 ErrorRecord = dict[str, str]
+DEADLINE_CODE = "DeadlineExceeded"
+
+
+class DeadlineExceeded(Exception):
+    """Raised inside botocore, before an attempt is sent, once the deadline has passed."""
+
+
+class Deadline:
+    """A moment (monotonic clock) after which no AWS request is sent, first attempt or retry.
+
+    A request already in flight is not cut short: it ends with its answer or its read timeout,
+    so a scan overruns its deadline by at most one read timeout plus one retry backoff.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self._clock = clock
+        self._at = clock() + seconds
+
+    def passed(self) -> bool:
+        return self._clock() >= self._at
+
+    def install(self, client: BaseClient) -> None:
+        # before-parameter-build fires first thing in a call, so calls queued behind the
+        # deadline cost no serialising or signing; before-send fires before every attempt, after
+        # any retry backoff, and botocore does not retry what a handler raises there.
+        client.meta.events.register_first("before-parameter-build", self._refuse_when_passed)
+        client.meta.events.register_first("before-send", self._refuse_when_passed)
+
+    def _refuse_when_passed(self, **_: Any) -> None:
+        if self.passed():
+            raise DeadlineExceeded(f"the {self.seconds:g} s --deadline passed before this call")
 
 
 class OperationFailed(Exception):
@@ -59,6 +96,8 @@ class OperationFailed(Exception):
         if isinstance(exc, ClientError):
             error = exc.response.get("Error", {})
             return cls(operation, error.get("Code") or "Unknown", error.get("Message") or str(exc))
+        if isinstance(exc, DeadlineExceeded):
+            return cls(operation, DEADLINE_CODE, str(exc))
         return cls(operation, type(exc).__name__, str(exc))
 
 
@@ -72,7 +111,7 @@ def call(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
     method = getattr(client, xform_name(operation))
     try:
         return method(**params)
-    except (ClientError, *TRANSPORT_FAILURES) as exc:
+    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
         raise OperationFailed.from_exception(operation, exc) from exc
 
 
@@ -91,7 +130,7 @@ def paginate(
     try:
         for page in paginator.paginate(**params):
             items.extend(page.get(result_key, []))
-    except (ClientError, *TRANSPORT_FAILURES) as exc:
+    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
         raise OperationFailed.from_exception(operation, exc) from exc
     return items
 

@@ -7,12 +7,14 @@ pre-built (for example Stubber-wrapped) clients.
 
 import threading
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ConfigParseError, ProfileNotFound
 
+from scanner.collect.calls import Deadline
 from scanner.errors import InputError
 
 # Attempts per call, the first one included (botocore's `total_max_attempts`; its `max_attempts`
@@ -21,6 +23,8 @@ from scanner.errors import InputError
 # account; ten attempts ride out a throttling burst of about a minute (backoff is capped at 20 s)
 # before the call is recorded as failed.
 MAX_ATTEMPTS = 10
+RETRY_MODE = "adaptive"
+RETRY_MODES = ("adaptive", "standard")
 # Seconds. An unreachable endpoint should fail fast; a slow answer is still an answer.
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 30
@@ -29,6 +33,24 @@ READ_TIMEOUT = 30
 SPARE_CONNECTIONS = 4
 
 ClientKey = tuple[str, str]  # (service, region)
+
+
+@dataclass(frozen=True)
+class RetryBudget:
+    """How hard each call tries (`--max-attempts`, `--connect-timeout`, `--read-timeout`).
+
+    Worst case for one call: max_attempts x (connect or read timeout) plus the backoff between
+    attempts (exponential with jitter, at most 20 s each). Tests use small values so an
+    unreachable endpoint costs a second, not minutes.
+    """
+
+    max_attempts: int = MAX_ATTEMPTS
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+    # "adaptive" (above) or "standard": backoff alone, no client-side rate limiting. Adaptive
+    # slows every later call of a throttled client, which suits AWS's rate-based throttling
+    # but not an emulator that throttles a fixed share of requests whatever the rate.
+    mode: str = RETRY_MODE
 
 
 def open_session(profile: str | None = None) -> boto3.Session:
@@ -41,11 +63,11 @@ def open_session(profile: str | None = None) -> boto3.Session:
         raise InputError(f"Your AWS config file cannot be read: {exc}") from exc
 
 
-def client_config(max_workers: int) -> Config:
+def client_config(max_workers: int, budget: RetryBudget = RetryBudget()) -> Config:
     return Config(
-        retries={"mode": "adaptive", "total_max_attempts": MAX_ATTEMPTS},
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
+        retries={"mode": budget.mode, "total_max_attempts": budget.max_attempts},
+        connect_timeout=budget.connect_timeout,
+        read_timeout=budget.read_timeout,
         max_pool_connections=max_workers + SPARE_CONNECTIONS,
         user_agent_extra="ecrscan",
     )
@@ -61,10 +83,15 @@ class ClientFactory:
         endpoint_url: str | None = None,
         max_workers: int = 8,
         prebuilt: Mapping[ClientKey, BaseClient] | None = None,
+        budget: RetryBudget = RetryBudget(),
+        deadline: Deadline | None = None,
     ):
         self.session = session
         self.endpoint_url = endpoint_url
-        self.config = client_config(max_workers)
+        self.max_workers = max_workers
+        self.budget = budget
+        self.config = client_config(max_workers, budget)
+        self.deadline = deadline
         self._clients: dict[ClientKey, BaseClient] = dict(prebuilt or {})
         # boto3 clients are thread-safe once built, but Session.client() itself is not.
         self._lock = threading.Lock()
@@ -73,10 +100,24 @@ class ClientFactory:
         with self._lock:
             key = (service, region)
             if key not in self._clients:
-                self._clients[key] = self.session.client(
+                client = self.session.client(
                     service,
                     region_name=region,
                     endpoint_url=self.endpoint_url,
                     config=self.config,
                 )
+                if self.deadline is not None:
+                    self.deadline.install(client)
+                self._clients[key] = client
             return self._clients[key]
+
+    def for_session(self, session: boto3.Session) -> "ClientFactory":
+        """Clients of another session (an assumed role) under the same endpoint, retry budget
+        and deadline."""
+        return ClientFactory(
+            session,
+            endpoint_url=self.endpoint_url,
+            max_workers=self.max_workers,
+            budget=self.budget,
+            deadline=self.deadline,
+        )
