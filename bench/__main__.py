@@ -2,6 +2,7 @@
 
 python -m bench                                   # the sizes the README quotes
 python -m bench --collect 100 --evaluate 1000     # a quick look
+python -m bench --throttled 200                   # a quick look at collection under throttling
 """
 
 import argparse
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from bench import collection, evaluation
+from bench import collection, evaluation, throttling
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TARGETS = {
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--collect", type=int, nargs="*", default=[500, 2000], metavar="N")
     parser.add_argument("--evaluate", type=int, nargs="*", default=[10_000, 100_000], metavar="N")
+    parser.add_argument("--throttled", type=int, nargs="*", default=[5000], metavar="N")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -39,10 +41,13 @@ def main(argv: list[str] | None = None) -> int:
         "targets": TARGETS,
         "collection": collection.run(args.collect),
         "evaluation": evaluation.run(args.evaluate, workers=args.workers),
+        "throttling": throttling.run(args.throttled),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
+    if report["throttling"]:
+        print("\n" + throttling_table(report["throttling"]))
     print(f"\nwritten to {args.output}")
     return 0
 
@@ -79,6 +84,33 @@ def table(report: dict) -> str:
         "peak RSS MB",
     ]
     return tabulate(rows, headers=headers)
+
+
+def throttling_table(rows: list[dict]) -> str:
+    headers = [
+        "repositories",
+        "throttled share",
+        "throttled answers",
+        "clean s",
+        "throttled s",
+        "extra s (%)",
+        "errors",
+        "same verdicts",
+    ]
+    body = [
+        [
+            r["repositories"],
+            r["throttled_share"],
+            r["throttled_answers"],
+            r["clean_seconds"],
+            r["throttled_seconds"],
+            f"{r['extra_seconds']} ({r['extra_percent']}%)",
+            r["collection_errors"],
+            "yes" if r["same_verdicts"] else f"NO ({r['cells']} cells)",
+        ]
+        for r in rows
+    ]
+    return tabulate(body, headers=headers)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,6 @@ def evaluate(snapshot_path: str, results_path: str, workers: int, memoise: bool)
     from scanner.config import config_from_mapping
     from scanner.evaluate.catalog import load_policies
     from scanner.evaluate.evaluator import evaluate_snapshot
-    from scanner.fileio import read_json
     from scanner.render import json_format
     from scanner.resources import policy_dir
 
@@ -74,7 +73,7 @@ def evaluate(snapshot_path: str, results_path: str, workers: int, memoise: bool)
         seconds[phase], cpu_seconds[phase] = round(now - clock, 2), round(now_cpu - cpu, 2)
         clock, cpu = now, now_cpu
 
-    snapshot = read_json(snapshot_path, "snapshot")
+    snapshot = snapshots.read(snapshot_path)
     lap("load")
     snapshots.validate(snapshot)
     lap("validate")

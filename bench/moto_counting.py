@@ -62,8 +62,9 @@ class RequestCounter:
             body = json.dumps(dict(self.counts)).encode()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [body]
-        with self._lock:
-            self.counts[operation(environ)] += 1
+        if not environ.get("PATH_INFO", "").startswith("/_bench/"):  # control requests
+            with self._lock:
+                self.counts[operation(environ)] += 1
         try:
             return self.app(environ, start_response)
         except NotImplementedError as exc:
@@ -76,20 +77,33 @@ class RequestCounter:
 
 def operation(environ) -> str:
     """`service:Operation` from the signature's scope and the JSON target or query Action."""
-    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split("/")
-    service = scope[3] if len(scope) > 3 else "?"
+    service = credential_scope(environ)["service"]
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return f"{service}:{target.rsplit('.', 1)[-1]}"
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)  # put back what we read, for moto
-    action = parse_qs(body.decode(errors="replace")).get("Action", ["?"])[0]
+    action = parse_qs(request_body(environ).decode(errors="replace")).get("Action", ["?"])[0]
     return f"{service}:{action}"
 
 
-def seed(repositories: int, seed_value: int = 6) -> None:
-    """An estate of the given size in REGION: mixed tag, scan and policy settings, one image
+def credential_scope(environ) -> dict[str, str]:
+    """{"region", "service"} from the SigV4 Authorization header ("?" when unsigned)."""
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split("/")
+    return {
+        "region": scope[2] if len(scope) > 3 else "?",
+        "service": scope[3] if len(scope) > 3 else "?",
+    }
+
+
+def request_body(environ) -> bytes:
+    """The request body, put back so that moto (or the next middleware) can read it again."""
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def seed(repositories: int, seed_value: int = 6, region: str = REGION) -> None:
+    """An estate of the given size in `region`: mixed tag, scan and policy settings, one image
     each, two VPCs."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
@@ -97,7 +111,7 @@ def seed(repositories: int, seed_value: int = 6) -> None:
 
     assert DEFAULT_ACCOUNT_ID == ACCOUNT
     rng = random.Random(seed_value)
-    ecr = ecr_backends[ACCOUNT][REGION]
+    ecr = ecr_backends[ACCOUNT][region]
     for index in range(repositories):
         name = f"team-{index % 40}/service-{index}"
         ecr.create_repository(
@@ -120,7 +134,7 @@ def seed(repositories: int, seed_value: int = 6) -> None:
             }
         )
         ecr.put_image(name, manifest, "v1")
-    ec2 = ec2_backends[ACCOUNT][REGION]
+    ec2 = ec2_backends[ACCOUNT][region]
     for cidr in ("10.1.0.0/16", "10.2.0.0/16"):
         vpc = ec2.create_vpc(cidr_block=cidr)
         ec2.create_subnet(vpc_id=vpc.id, cidr_block=cidr.replace("0.0/16", "1.0/24"))
@@ -130,7 +144,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repositories", type=int, required=True)
     args = parser.parse_args(argv)
+    seed(args.repositories)
+    serve(RequestCounter)
 
+
+def serve(middleware) -> None:
+    """Serve moto, wrapped in `middleware(app)`, on a free loopback port until terminated;
+    print `READY <port>` once it listens."""
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
         MotoRequestHandler,
@@ -138,8 +158,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     from werkzeug.serving import make_server
 
-    seed(args.repositories)
-    app = RequestCounter(DomainDispatcherApplication(create_backend_app))
+    from scanner.demo import emulator
+
+    emulator.install()  # what moto lacks: pull-through cache rules, ECR in GetResources
+    app = middleware(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
     print(f"READY {server.server_address[1]}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):

@@ -1,31 +1,73 @@
-"""Collect one account's ECR estate into a snapshot dict (see scanner/snapshot/schema.json)."""
+"""Collect the ECR estate of one account, or of several, into a snapshot dict.
 
+The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id` and
+`caller_arn` always name the caller; each inventory entry names the account it describes.
+"""
+
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
 from scanner import __version__
+from scanner.collect.accounts import (
+    AccountPlan,
+    assumed_role_session,
+    organization_accounts,
+    role_arn,
+)
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
 from scanner.collect.inspector_findings import attach_inspector_findings
 from scanner.collect.jsonable import iso_timestamp
 from scanner.collect.kms_keys import attach_kms_keys
 from scanner.collect.network import collect_network
+from scanner.collect.progress import Progress
 from scanner.collect.regions import check_region_names, enabled_regions, wants_all_regions
 from scanner.collect.registry import collect_registry
 from scanner.collect.repositories import collect_repositories
 from scanner.collect.session import ClientFactory
 from scanner.errors import CollectionError
 
-__all__ = ["collect_region", "collect_snapshot"]
+__all__ = ["collect_region", "collect_snapshot", "inventory_errors"]
 
 SCHEMA_VERSION = 1
-# Regions collected at once. Each region already runs `max_workers` repository workers, and
-# ECR's rate limits are per account and region, so a few regions in flight is plenty.
+# Regions collected at once, per account. Each region already runs `max_workers` repository
+# workers, and ECR's rate limits are per account and region, so a few regions in flight is plenty.
 MAX_CONCURRENT_REGIONS = 4
+# Accounts collected at once. Rate limits are per account, so accounts scale out freely; the bound
+# keeps threads and connections in check: at most 4 accounts x 4 regions x max_workers calls.
+MAX_CONCURRENT_ACCOUNTS = 4
 # Where account-wide calls (STS, DescribeRegions) go when the session names no region.
 FALLBACK_REGION = "us-east-1"
+# The region of an inventory entry for an account that could not be reached under `--region all`:
+# which regions it has enabled is unknown, so the entry stands for all of them.
+EVERY_REGION = "*"
+# Registry fields an unreachable account leaves undecided (see the schema's registry.errors).
+_REGISTRY_FIELDS = (
+    "scanningConfiguration",
+    "replicationConfiguration",
+    "registryPolicy",
+    "pullThroughCacheRules",
+    "repositoryCreationTemplates",
+)
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What every account of one collection shares."""
+
+    session: boto3.Session
+    caller: ClientFactory
+    caller_account: str
+    partition: str
+    home_region: str
+    regions: list[str]
+    endpoint_url: str | None
+    max_workers: int
+    plan: AccountPlan | None
+    progress: Progress
 
 
 def collect_snapshot(
@@ -36,36 +78,168 @@ def collect_snapshot(
     max_workers: int = 8,
     now: datetime | None = None,
     clients: ClientFactory | None = None,
+    accounts: AccountPlan | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Collect the account behind `session` in `regions` (["all"] = every enabled region).
+    """Collect the account behind `session`, or the accounts `accounts` plans, in `regions`
+    (["all"] = every region each account has enabled).
 
-    Failed calls are recorded in the snapshot's `errors` objects; only a failure to identify
-    the account at all raises CollectionError. `clients` lets tests inject pre-built clients.
+    Failed calls are recorded in the snapshot's `errors` objects, and an account that cannot be
+    entered becomes inventory entries whose every listing failed; only a failure to identify
+    the caller (or to list the organisation) raises CollectionError. `clients` lets tests
+    inject pre-built clients for the caller's account.
     """
     check_region_names(regions)
     clients = clients or ClientFactory(session, endpoint_url=endpoint_url, max_workers=max_workers)
     home_region = _home_region(session, regions)
     identity = _caller_identity(clients, home_region)
-    errors: list[ErrorRecord] = []
-    region_names = _resolve_regions(clients, home_region, regions, errors)
-    account_id = identity["Account"]
-    inventory = map_concurrently(
-        lambda region: collect_region(clients, account_id, region, max_workers),
-        region_names,
-        max_workers=max(1, min(MAX_CONCURRENT_REGIONS, len(region_names))),
-        name="ecrscan-region",
+    scope = _Scope(
+        session=session,
+        caller=clients,
+        caller_account=identity["Account"],
+        partition=identity["Arn"].split(":")[1],
+        home_region=home_region,
+        regions=regions,
+        endpoint_url=endpoint_url,
+        max_workers=max_workers,
+        plan=accounts,
+        progress=progress or Progress.off(),
     )
+    targets = _target_accounts(scope)
+    scope.progress.add_accounts(len(targets))
+    errors: list[ErrorRecord] = []
+    try:
+        collected = map_concurrently(
+            lambda account_id: _collect_account(scope, account_id, errors),
+            targets,
+            max_workers=max(1, min(MAX_CONCURRENT_ACCOUNTS, len(targets))),
+            name="ecrscan-account",
+        )
+    finally:
+        scope.progress.close()  # end the line, so an error message starts on its own
+    region_names, inventory = _covered_regions(scope, collected), []
+    for account_inventory in collected:
+        inventory.extend(account_inventory)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
         "collected_at": _utc_text(now or datetime.now(UTC)),
-        "account_id": account_id,
-        "partition": identity["Arn"].split(":")[1],
+        "account_id": scope.caller_account,
+        "partition": scope.partition,
         "caller_arn": identity["Arn"],
+        "accounts": targets,
         "regions": region_names,
         "errors": errors,
         "inventory": inventory,
     }
+
+
+def _target_accounts(scope: _Scope) -> list[str]:
+    plan = scope.plan
+    if plan is None:
+        return [scope.caller_account]
+    if plan.organization:
+        return organization_accounts(scope.caller.client("organizations", scope.home_region))
+    return list(plan.account_ids)
+
+
+def _covered_regions(scope: _Scope, collected: list[list[dict[str, Any]]]) -> list[str]:
+    """The regions named (in order, once each), or under `all` every region some account has."""
+    if not wants_all_regions(scope.regions):
+        return list(dict.fromkeys(scope.regions))
+    found = {entry["region"] for entries in collected for entry in entries}
+    return sorted(found - {EVERY_REGION})
+
+
+def _collect_account(
+    scope: _Scope, account_id: str, errors: list[ErrorRecord]
+) -> list[dict[str, Any]]:
+    """The inventory entries of one account; never raises for an account it cannot enter."""
+    try:
+        clients = _account_clients(scope, account_id)
+    except OperationFailed as failure:
+        return _unreachable(scope, account_id, _named_regions(scope), failure.record)
+    region_errors: list[ErrorRecord] = []
+    region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
+    errors.extend(region_errors)
+    if region_errors and scope.plan is not None:
+        # In a multi-account scan the account must still show up in the matrix, as ERROR.
+        return _unreachable(scope, account_id, [EVERY_REGION], region_errors[0])
+    scope.progress.add_regions(len(region_names))
+    entries = map_concurrently(
+        lambda region: _collect_watched_region(scope, clients, account_id, region),
+        region_names,
+        max_workers=max(1, min(MAX_CONCURRENT_REGIONS, len(region_names))),
+        name="ecrscan-region",
+    )
+    scope.progress.account_done(errors=len(region_errors))
+    return entries
+
+
+def _account_clients(scope: _Scope, account_id: str) -> ClientFactory:
+    """The caller's clients for the caller's own account; assumed-role clients for the others."""
+    if account_id == scope.caller_account or scope.plan is None:
+        return scope.caller
+    member = assumed_role_session(
+        scope.session,
+        scope.caller.client("sts", scope.home_region),
+        role_arn(scope.partition, account_id, scope.plan.role_name),
+        scope.plan.external_id,
+        scope.session.region_name,
+    )
+    return scope.caller.for_session(member)  # same endpoint, retry budget and deadline
+
+
+def _named_regions(scope: _Scope) -> list[str]:
+    if wants_all_regions(scope.regions):
+        return [EVERY_REGION]
+    return list(dict.fromkeys(scope.regions))
+
+
+def _collect_watched_region(
+    scope: _Scope, clients: ClientFactory, account_id: str, region: str
+) -> dict[str, Any]:
+    scope.progress.watch_listing(clients.client("ecr", region))
+    entry = collect_region(clients, account_id, region, scope.max_workers)
+    scope.progress.region_done(len(entry["repositories"] or ()), inventory_errors(entry))
+    return entry
+
+
+def _unreachable(
+    scope: _Scope, account_id: str, regions: list[str], error: ErrorRecord
+) -> list[dict[str, Any]]:
+    """Entries for an account that could not be entered: nothing listed, every field undecided,
+    so each of its cells is ERROR (naming the failed call) rather than absent from the matrix."""
+    entries = [_unreachable_region(account_id, region, error) for region in regions]
+    scope.progress.add_regions(len(entries))
+    for entry in entries:
+        scope.progress.region_done(0, inventory_errors(entry))
+    scope.progress.account_done()
+    return entries
+
+
+def _unreachable_region(account_id: str, region: str, error: ErrorRecord) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "region": region,
+        "registry": {
+            "registryId": None,
+            **dict.fromkeys(_REGISTRY_FIELDS),
+            "derived": {"registryPolicy": None},
+            "errors": {field: dict(error) for field in _REGISTRY_FIELDS},
+        },
+        "repositories": None,
+        "network": {"vpcs": None, "errors": {"vpcs": dict(error)}},
+        "errors": {"repositories": dict(error)},
+    }
+
+
+def inventory_errors(entry: dict[str, Any]) -> int:
+    """How many error records one inventory entry holds, at every level."""
+    count = (
+        len(entry["errors"]) + len(entry["registry"]["errors"]) + len(entry["network"]["errors"])
+    )
+    return count + sum(len(r["errors"]) for r in entry["repositories"] or ())
 
 
 def collect_region(
@@ -74,7 +248,9 @@ def collect_region(
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
     registry = collect_registry(ecr)
-    repositories = collect_repositories(ecr, errors, max_workers)
+    repositories = collect_repositories(
+        ecr, errors, max_workers, tagging=clients.client("resourcegroupstaggingapi", region)
+    )
     if repositories is not None:
         attach_kms_keys(clients.client("kms", region), repositories)
         if _enhanced(registry):

@@ -23,7 +23,8 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("ecr", "DescribeRepositoryCreationTemplates"): "ecr:DescribeRepositoryCreationTemplates",
     # Repositories and what hangs off each one.
     ("ecr", "DescribeRepositories"): "ecr:DescribeRepositories",
-    ("ecr", "ListTagsForResource"): "ecr:ListTagsForResource",
+    # Every repository's tags in one listing per region, 100 a page (scanner.collect.tags).
+    ("resourcegroupstaggingapi", "GetResources"): "tag:GetResources",
     ("ecr", "GetLifecyclePolicy"): "ecr:GetLifecyclePolicy",
     ("ecr", "GetRepositoryPolicy"): "ecr:GetRepositoryPolicy",
     ("ecr", "DescribeImages"): "ecr:DescribeImages",
@@ -45,13 +46,22 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
 # Verbs of operations that only read. A declared operation starting with anything else is a bug.
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "BatchGet")
 
+# Reaching other accounts (`--org`, `--accounts`): only the scanner's central role needs these,
+# never the member-account roles, so they stay out of the read-only table and its policy and are
+# granted by central_role_policy(). AssumeRole changes nothing; it only issues credentials.
+ACCOUNT_ACCESS_OPERATIONS: dict[tuple[str, str], str] = {
+    ("organizations", "ListAccounts"): "organizations:ListAccounts",
+    ("sts", "AssumeRole"): "sts:AssumeRole",
+}
+
 
 class UndeclaredOperationError(Exception):
     """The collector tried an operation missing from DECLARED_OPERATIONS (a programming error)."""
 
 
 def is_declared(service: str, operation: str) -> bool:
-    return (service, operation) in DECLARED_OPERATIONS
+    key = (service, operation)
+    return key in DECLARED_OPERATIONS or key in ACCOUNT_ACCESS_OPERATIONS
 
 
 def require_declared(service: str, operation: str) -> None:
@@ -79,3 +89,26 @@ def iam_policy() -> dict[str, Any]:
             }
         ],
     }
+
+
+def central_role_policy(role_name: str, partition: str = "aws") -> dict[str, Any]:
+    """The scanner's own role for multi-account scans: read-only in its account, plus listing the
+    organisation's accounts and assuming `role_name` (and nothing else) in each of them."""
+    document = iam_policy()
+    document["Statement"].append(
+        {
+            "Sid": "EcrscanListAccounts",
+            "Effect": "Allow",
+            "Action": [ACCOUNT_ACCESS_OPERATIONS[("organizations", "ListAccounts")]],
+            "Resource": "*",
+        }
+    )
+    document["Statement"].append(
+        {
+            "Sid": "EcrscanAssumeAuditRole",
+            "Effect": "Allow",
+            "Action": [ACCOUNT_ACCESS_OPERATIONS[("sts", "AssumeRole")]],
+            "Resource": f"arn:{partition}:iam::*:role/{role_name}",
+        }
+    )
+    return document

@@ -6,6 +6,9 @@ account and region, so it is reset with every other emulated resource when a moc
 moto raises NotImplementedError for both operations, which would stop every emulated collection.
 `install()` adds the two read operations to moto's ECR responder (idempotent, in-process, so
 the threaded moto server answers too); `seed_*` fill the table. Never imported by the collector.
+
+moto's Resource Groups Tagging API (GetResources) knows nothing of ECR either: `install()` also
+makes it list the tagged repositories of moto's ECR backend, as resource type `ecr:repository`.
 """
 
 import json
@@ -23,7 +26,49 @@ def install() -> None:
         return
     ECRResponse.describe_pull_through_cache_rules = _answer("pullThroughCacheRules")
     ECRResponse.describe_repository_creation_templates = _answer("repositoryCreationTemplates")
+    _list_repositories_in_get_resources()
     ECRResponse._ecrscan_emulated = True
+
+
+def _list_repositories_in_get_resources() -> None:
+    """Chain the account and region's tagged ECR repositories after what moto already lists;
+    moto applies the type, tag and ARN filters and the paging to the chained generator."""
+    from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+
+    listed_by_moto = ResourceGroupsTaggingAPIBackend._get_resources_generator
+
+    def with_repositories(self, tag_filters=None, resource_type_filters=None, **kwargs):
+        yield from listed_by_moto(self, tag_filters, resource_type_filters, **kwargs)
+        arns = kwargs.get("resource_arn_list")
+        for resource in _tagged_repositories(self.account_id, self.region_name):
+            if _wanted(resource, tag_filters, resource_type_filters, arns):
+                yield resource
+
+    ResourceGroupsTaggingAPIBackend._get_resources_generator = with_repositories
+
+
+def _tagged_repositories(account: str, region: str):
+    from moto.core.resource_tagging import TaggedResource
+    from moto.ecr.models import ecr_backends
+
+    if account not in ecr_backends or region not in ecr_backends[account]:
+        return
+    backend = ecr_backends[account][region]
+    for repository in list(backend.repositories.values()):
+        tags = backend.tagger.get_tag_dict_for_resource(repository.arn)
+        # Like AWS, GetResources lists only resources that carry tags.
+        if tags:
+            yield TaggedResource(arn=repository.arn, tags=tags, resource_type="ecr:repository")
+
+
+def _wanted(resource, tag_filters, resource_type_filters, arns) -> bool:
+    from moto.core.resource_tagging import make_tag_matcher, match_resource_type
+
+    return (
+        match_resource_type(resource.resource_type, resource_type_filters)
+        and make_tag_matcher(tag_filters)(resource.tags)
+        and (not arns or resource.arn in arns)
+    )
 
 
 def _answer(field: str):

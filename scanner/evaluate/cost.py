@@ -16,11 +16,14 @@ snapshot has no pull times); they save nothing here.
 """
 
 import fnmatch
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 GIB = 2**30
+# Days back from now that a date can still express (year 1 is about 739,000 days ago).
+MAX_DAYS = 700_000
 
 Image = dict[str, Any]
 
@@ -79,7 +82,8 @@ def _row(scope: dict, record: dict, now: datetime, price: float, default: list) 
 def _rules_of(record: dict[str, Any]) -> list[dict[str, Any]] | None:
     """The repository's lifecycle rules, or None when it has no usable policy."""
     policy = record["derived"].get("lifecyclePolicy") or {}
-    rules = (policy.get("document") or {}).get("rules") if isinstance(policy, dict) else None
+    document = policy.get("document") if isinstance(policy, dict) else None
+    rules = document.get("rules") if isinstance(document, dict) else None
     if not isinstance(rules, list) or not rules or not all(isinstance(r, dict) for r in rules):
         return None
     return rules
@@ -109,12 +113,12 @@ def expired_images(images: list[Image], rules: list[dict[str, Any]], now: dateti
     decided: set[int] = set()
     expired: list[Image] = []
     for rule in sorted(rules, key=lambda r: _number(r.get("rulePriority"))):
-        selection = rule.get("selection") or {}
+        selection = _object(rule.get("selection"))
         chosen = [
             i for i, image in enumerate(images) if i not in decided and _selects(selection, image)
         ]
         decided.update(chosen)
-        if (rule.get("action") or {}).get("type") == "expire":
+        if _object(rule.get("action")).get("type") == "expire":
             expired += [images[i] for i in _expiring(selection, images, chosen, now)]
     return expired
 
@@ -124,6 +128,8 @@ def _expiring(selection: dict, images: list[Image], chosen: list[int], now: date
     if selection.get("countType") == "imageCountMoreThan":
         return chosen[int(count) :]  # chosen keeps the newest-first order
     if selection.get("countType") == "sinceImagePushed" and selection.get("countUnit") == "days":
+        if count > MAX_DAYS:  # beyond what a date can express: nothing is that old
+            return []
         cutoff = now - timedelta(days=count)
         return [i for i in chosen if _pushed(images[i]) is not None and _pushed(images[i]) < cutoff]
     return []
@@ -138,8 +144,8 @@ def _selects(selection: dict[str, Any], image: Image) -> bool:
         return not tags
     if status != "tagged" or not tags:
         return False
-    prefixes = selection.get("tagPrefixList") or []
-    patterns = selection.get("tagPatternList") or []
+    prefixes = _list(selection.get("tagPrefixList"))
+    patterns = _list(selection.get("tagPatternList"))
     return any(t.startswith(p) for t in tags for p in prefixes if isinstance(p, str)) or any(
         fnmatch.fnmatchcase(t, p) for t in tags for p in patterns if isinstance(p, str)
     )
@@ -151,4 +157,14 @@ def _pushed(image: Image) -> datetime | None:
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if number and math.isfinite(value) else 0.0
+
+
+# Lifecycle documents are the user's (or AWS's) data: parts of the wrong type count as absent.
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -69,10 +69,12 @@ def vpc_arn(partition: str, region: str, account: str, vpc_id: str) -> str:
 def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     partition = snapshot["partition"]
     collected_at = rfc3339(snapshot["collected_at"])
+    # "aws" (collected) or "iac" (planned): controls of live state are N/A for planned ones.
+    origin = snapshot.get("origin", "aws")
     for scope in snapshot["inventory"]:
-        yield from _repositories(scope, collected_at)
-        yield from _registry(scope, partition)
-        yield from _vpcs(scope, partition)
+        yield from _repositories(scope, collected_at, origin)
+        yield from _registry(scope, partition, origin)
+        yield from _vpcs(scope, partition, origin)
 
 
 def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
@@ -107,11 +109,12 @@ def rfc3339(timestamp: str) -> str:
     return timestamp[:-1] + "+00:00" if timestamp.endswith("Z") else timestamp
 
 
-def _repositories(scope: dict[str, Any], collected_at: str) -> Iterator[Resource]:
+def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iterator[Resource]:
     registry = scope["registry"]
     registry_view = {
         "scanningConfiguration": registry["scanningConfiguration"],
         "replicationConfiguration": registry["replicationConfiguration"],
+        "declared": registry.get("declared"),  # planned infrastructure: settings it manages
         "errors": _pick(registry["errors"], _REGISTRY_ERRORS),
     }
     for record in scope["repositories"] or ():
@@ -125,6 +128,7 @@ def _repositories(scope: dict[str, Any], collected_at: str) -> Iterator[Resource
             document={
                 "account_id": scope["account_id"],
                 "region": scope["region"],
+                "origin": origin,
                 "collected_at": collected_at,
                 "repository": _pick(repository, _REPOSITORY_FIELDS),
                 "tags": record["tags"],
@@ -170,7 +174,7 @@ def _severity_counts(newest: dict[str, Any]) -> dict[str, int] | None:
     return (newest.get("imageScanFindingsSummary") or {}).get("findingSeverityCounts")
 
 
-def _registry(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
+def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resource]:
     """One registry per account and region: its scanning rules judged against the repository
     names, its policy, and its pull-through cache rules with their creation templates."""
     registry, account, region = scope["registry"], scope["account_id"], scope["region"]
@@ -185,8 +189,10 @@ def _registry(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
         document={
             "account_id": account,
             "region": region,
+            "origin": origin,
             "registry": {
                 "registryId": registry["registryId"],
+                "declared": registry.get("declared"),
                 "scanningConfiguration": registry["scanningConfiguration"],
                 "pullThroughCacheRules": registry.get("pullThroughCacheRules"),
                 "repositoryCreationTemplates": templates,
@@ -213,7 +219,7 @@ def _template_lifecycles(templates: list[dict[str, Any]] | None) -> dict[str, An
     }
 
 
-def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
+def _vpcs(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resource]:
     network = scope["network"]
     errors = _pick(network["errors"], _NETWORK_ERRORS)
     account, region = scope["account_id"], scope["region"]
@@ -228,6 +234,7 @@ def _vpcs(scope: dict[str, Any], partition: str) -> Iterator[Resource]:
             document={
                 "account_id": account,
                 "region": region,
+                "origin": origin,
                 "vpc": record["vpc"],
                 "subnets": record["subnets"],
                 "routeTables": record["routeTables"],

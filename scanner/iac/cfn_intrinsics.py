@@ -23,6 +23,7 @@ _NETWORK_TYPES = {
     "AWS::EC2::Route",
     "AWS::EC2::SubnetRouteTableAssociation",
     "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::SecurityGroup",
     "AWS::EC2::NatGateway",
     "AWS::EC2::VPCGatewayAttachment",
 }
@@ -66,7 +67,13 @@ class Intrinsics:
             ((key, argument),) = value.items()
             handler = self._functions().get(key)
             if handler is not None:
-                return handler(argument)
+                try:
+                    return handler(argument)
+                except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+                    # An argument of the wrong shape ({"Fn::Join": 3}, a list as a Ref name).
+                    raise InputError(
+                        f"{self.where}: {key} cannot take {json.dumps(argument)[:80]}"
+                    ) from None
         items = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in items.items() if v is not NO_VALUE}
 
@@ -126,7 +133,7 @@ class Intrinsics:
         resource = self.resources.get(logical_id)
         if not isinstance(resource, dict):
             raise InputError(f"{self.where}: Fn::GetAtt names unknown resource {logical_id!r}")
-        if attribute in ("VpcId", "RouteTableId", "SubnetId", "Id"):
+        if attribute in ("VpcId", "RouteTableId", "SubnetId", "GroupId", "Id"):
             return physical_id(logical_id, str(resource.get("Type")))
         if attribute == "CidrBlock" and resource.get("Type") == "AWS::EC2::VPC":
             return self.resolve((resource.get("Properties") or {}).get("CidrBlock"))
@@ -195,7 +202,7 @@ class Intrinsics:
     # -- conditions ------------------------------------------------------------------------
 
     def condition(self, name: Any, depth: int = 0) -> bool | Unknown:
-        if name not in self.conditions or depth > 32:
+        if not isinstance(name, str) or name not in self.conditions or depth > 32:
             raise InputError(f"{self.where}: condition {name!r} is not defined in Conditions")
         return self._decide(self.conditions[name], depth + 1)
 
@@ -203,6 +210,14 @@ class Intrinsics:
         if not isinstance(expression, dict) or len(expression) != 1:
             raise InputError(f"{self.where}: a condition must be one condition function")
         ((function, argument),) = expression.items()
+        try:
+            return self._decide_function(function, argument, depth)
+        except (TypeError, ValueError, AttributeError, IndexError, KeyError):
+            raise InputError(
+                f"{self.where}: {function} cannot take {json.dumps(argument)[:80]}"
+            ) from None
+
+    def _decide_function(self, function: str, argument: Any, depth: int) -> bool | Unknown:
         if function == "Condition":
             return self.condition(argument, depth)
         if function == "Fn::Equals":

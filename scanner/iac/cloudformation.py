@@ -35,6 +35,9 @@ def is_template(document: Any) -> bool:
 def load(template: dict[str, Any], where: str, estate: Estate, settings: Settings) -> None:
     if not isinstance(template.get("Resources"), dict) or not template["Resources"]:
         raise InputError(f"{where}: CloudFormation template has no Resources")
+    for section in ("Parameters", "Mappings", "Conditions"):
+        if not isinstance(template.get(section) or {}, dict):
+            raise InputError(f"{where}: the template's {section} is not an object")
     _Adapter(template, where, settings).run_into(estate)
 
 
@@ -64,6 +67,8 @@ class _Adapter:
         self.scope: Scope | None = None
         self.settings = settings
         self.template = template
+        self.groups: dict[str, dict] = {}  # GroupId (logical id) -> security group
+        self.group_errors: dict[str, dict] = {}  # GroupId -> what the deploy alone can tell
 
     def run_into(self, estate: Estate) -> None:
         self.scope = estate.scope(
@@ -78,6 +83,10 @@ class _Adapter:
             ("AWS::ECR::RegistryScanningConfiguration", self._registry_scanning),
             ("AWS::ECR::ReplicationConfiguration", self._replication),
             ("AWS::ECR::RegistryPolicy", self._registry_policy),
+            ("AWS::ECR::PullThroughCacheRule", self._pull_through_cache_rule),
+            ("AWS::ECR::RepositoryCreationTemplate", self._creation_template),
+            ("AWS::EC2::SecurityGroup", self._security_group),
+            ("AWS::EC2::SecurityGroupIngress", self._ingress),
             ("AWS::EC2::VPC", self._vpc),
             ("AWS::EC2::Subnet", self._subnet),
             ("AWS::EC2::RouteTable", self._route_table),
@@ -136,7 +145,7 @@ class _Adapter:
             name = resource.logical_id
         tags = {
             str(t.get("Key")): str(t.get("Value"))
-            for t in resource.get("Tags") or []
+            for t in _items(resource.get("Tags"))
             if isinstance(t, dict) and not first_unknown(t)
         }
         record = records.repository_record(self.scope, name, settings, tags, self._source(resource))
@@ -146,8 +155,41 @@ class _Adapter:
                 CLOUDFORMATION, resource.logical_id
             )
         self._policies(resource, record)
+        self._kms_key(resource, record)
         self._suppress(record, resource)
         self.scope.repositories[resource.logical_id] = record
+
+    def _kms_key(self, resource: _Resource, record: dict) -> None:
+        """kmsKey as DescribeKey will describe it: see records.AWS_MANAGED_KEY."""
+        encryption = record["repository"].get("encryptionConfiguration") or {}
+        if not str(encryption.get("encryptionType", "")).startswith("KMS"):
+            return
+        raw = ((resource.body.get("Properties") or {}).get("EncryptionConfiguration") or {}).get(
+            "KmsKey"
+        )
+        declared = self._declared_key(raw)
+        value = (resource.get("EncryptionConfiguration") or {}).get("KmsKey")
+        if declared is not None:
+            record["kmsKey"] = records.customer_key(declared, value)
+        elif isinstance(value, Unknown):
+            record["errors"]["kmsKey"] = self._error(resource, "KmsKey", value)
+        elif not value or records.is_aws_managed_alias(str(value)):
+            record["kmsKey"] = dict(records.AWS_MANAGED_KEY)
+        else:
+            record["errors"]["kmsKey"] = records.undeclared_key(CLOUDFORMATION, str(value))
+
+    def _declared_key(self, raw: Any) -> str | None:
+        """The logical id of the AWS::KMS::Key that a KmsKey `Ref` or `Fn::GetAtt` names."""
+        if not isinstance(raw, dict) or len(raw) != 1:
+            return None
+        ((function, argument),) = raw.items()
+        if function == "Fn::GetAtt":
+            argument = argument.split(".", 1)[0] if isinstance(argument, str) else argument[0]
+        elif function != "Ref":
+            return None
+        target = self.template["Resources"].get(argument) if isinstance(argument, str) else None
+        is_key = isinstance(target, dict) and target.get("Type") == "AWS::KMS::Key"
+        return argument if is_key else None
 
     def _policies(self, resource: _Resource, record: dict) -> None:
         lifecycle = resource.get("LifecyclePolicy")
@@ -173,6 +215,7 @@ class _Adapter:
 
     def _registry_scanning(self, resource: _Resource) -> None:
         registry = self.scope.registry
+        records.declare(registry, "scanningConfiguration")
         unknown = first_unknown(resource.properties)
         if unknown:
             registry["errors"]["scanningConfiguration"] = self._error(resource, "Rules", unknown)
@@ -190,27 +233,32 @@ class _Adapter:
 
     def _replication(self, resource: _Resource) -> None:
         registry = self.scope.registry
+        records.declare(registry, "replicationConfiguration")
         unknown = first_unknown(resource.properties)
         if unknown:
             registry["errors"]["replicationConfiguration"] = self._error(
                 resource, "ReplicationConfiguration", unknown
             )
             return
-        rules = (resource.get("ReplicationConfiguration") or {}).get("Rules") or []
+        replication = resource.get("ReplicationConfiguration")
+        rules = replication.get("Rules") if isinstance(replication, dict) else []
         registry["replicationConfiguration"] = {
             "rules": [
                 {
                     "destinations": [
                         {"region": d.get("Region"), "registryId": d.get("RegistryId")}
-                        for d in rule.get("Destinations") or []
+                        for d in _items(rule.get("Destinations"))
+                        if isinstance(d, dict)
                     ],
                     "repositoryFilters": _filters(rule.get("RepositoryFilters")),
                 }
-                for rule in rules
+                for rule in _items(rules)
+                if isinstance(rule, dict)
             ]
         }
 
     def _registry_policy(self, resource: _Resource) -> None:
+        records.declare(self.scope.registry, "registryPolicy")
         text = _policy_text(resource.get("PolicyText"))
         if isinstance(text, Unknown):
             self.scope.registry["errors"]["registryPolicy"] = self._error(
@@ -219,12 +267,89 @@ class _Adapter:
         elif text is not None:
             records.set_registry_policy(self.scope.registry, text)
 
+    def _pull_through_cache_rule(self, resource: _Resource) -> None:
+        registry = self.scope.registry
+        records.declare(registry, "pullThroughCacheRules")
+        prefix = resource.get("EcrRepositoryPrefix")
+        if isinstance(prefix, Unknown):
+            registry["errors"]["pullThroughCacheRules"] = self._error(
+                resource, "EcrRepositoryPrefix", prefix
+            )
+        elif isinstance(prefix, str):
+            rule = records.pull_through_cache_rule(prefix, resource.get("UpstreamRegistryUrl"))
+            registry["pullThroughCacheRules"].append(rule)
+
+    def _creation_template(self, resource: _Resource) -> None:
+        registry = self.scope.registry
+        records.declare(registry, "repositoryCreationTemplates")
+        names = ("Prefix", "AppliedFor", "ImageTagMutability", "LifecyclePolicy")
+        values = [resource.get(name) for name in names]
+        unknown = first_unknown(values)
+        if unknown or not isinstance(values[0], str):
+            unknown = unknown or Unknown("no Prefix")
+            registry["errors"]["repositoryCreationTemplates"] = self._error(
+                resource, "Properties", unknown
+            )
+            return
+        values[3] = _policy_text(values[3])
+        registry["repositoryCreationTemplates"].append(records.creation_template(*values))
+
+    # -- security groups (what vpc-ecr-endpoints-depth reads of an endpoint) ----------------
+
+    def _security_group(self, resource: _Resource) -> None:
+        group = records.security_group(resource.id)
+        self.groups[resource.id] = group
+        for rule in resource.get("SecurityGroupIngress") or []:
+            self._add_rule(resource, group, rule)
+
+    def _ingress(self, resource: _Resource) -> None:
+        group_id = resource.get("GroupId")
+        group = self.groups.get(group_id) if isinstance(group_id, str) else None
+        if group is not None:  # else a group this source does not declare: its endpoints say so
+            self._add_rule(resource, group, resource.properties)
+
+    def _add_rule(self, resource: _Resource, group: dict, rule: Any) -> None:
+        unknown = first_unknown(rule)
+        if unknown:
+            self.group_errors[group["GroupId"]] = self._error(
+                resource, "SecurityGroupIngress", unknown
+            )
+            return
+        if not isinstance(rule, dict):
+            return
+        group["IpPermissions"].append(
+            records.ingress_permission(
+                rule.get("IpProtocol"),
+                rule.get("FromPort"),
+                rule.get("ToPort"),
+                [rule.get("CidrIp")],
+            )
+        )
+
+    def _endpoint_groups(self, resource: _Resource, vpc: dict, endpoint: dict) -> None:
+        ids = resource.get("SecurityGroupIds")
+        if first_unknown(ids):
+            vpc["errors"]["securityGroups"] = self._error(
+                resource, "SecurityGroupIds", first_unknown(ids)
+            )
+            ids = []
+        ids = [i for i in _items(ids) if isinstance(i, str)]
+        undeclared = records.attach_groups(vpc, endpoint, ids, self.groups)
+        for group_id in ids:
+            if group_id in self.group_errors:
+                vpc["errors"]["securityGroups"] = self.group_errors[group_id]
+        if undeclared:
+            vpc["errors"]["securityGroups"] = CLOUDFORMATION.error(
+                f"{resource.logical_id}: security group(s) {', '.join(undeclared)} are not "
+                "declared in this template, so their ingress rules are unknown"
+            )
+
     # -- network ---------------------------------------------------------------------------
 
     def _vpc(self, resource: _Resource) -> None:
         tags = {
             str(t.get("Key")): str(t.get("Value"))
-            for t in resource.get("Tags") or []
+            for t in _items(resource.get("Tags"))
             if isinstance(t, dict) and not first_unknown(t)
         }
         record = records.vpc_record(
@@ -243,6 +368,14 @@ class _Adapter:
         for name in ("CidrBlock", "AvailabilityZone"):
             if isinstance(resource.get(name), str):
                 subnet[name] = resource.get(name)
+        if not isinstance(subnet.get("AvailabilityZone"), str):
+            # AWS picks the zone on creation: which zones endpoints must span is unknown.
+            zone = resource.get("AvailabilityZone")
+            vpc["errors"]["availabilityZones"] = self._error(
+                resource,
+                "AvailabilityZone",
+                zone if isinstance(zone, Unknown) else Unknown("AWS chooses it at deploy time"),
+            )
         subnet["MapPublicIpOnLaunch"] = resource.get("MapPublicIpOnLaunch") in (True, "true")
         vpc["subnets"].append(subnet)
 
@@ -335,6 +468,8 @@ class _Adapter:
         policy = _policy_text(resource.get("PolicyDocument"))
         if isinstance(policy, str):
             endpoint["PolicyDocument"] = policy
+        if endpoint["VpcEndpointType"] == "Interface":
+            self._endpoint_groups(resource, vpc, endpoint)
         vpc["vpcEndpoints"].append(endpoint)
 
 
@@ -370,14 +505,18 @@ def _repository_settings(resource: _Resource) -> tuple[dict[str, Any], dict[str,
     take(
         "imageScanningConfiguration",
         resource.get("ImageScanningConfiguration"),
-        lambda v: {"scanOnPush": (v or {}).get("ScanOnPush") in (True, "true")},
+        lambda v: {"scanOnPush": isinstance(v, dict) and v.get("ScanOnPush") in (True, "true")},
     )
+    # The key is judged on its own (kmsKey): a key created with the stack has no ARN yet.
+    encryption = resource.get("EncryptionConfiguration")
+    kind = encryption.get("EncryptionType") if isinstance(encryption, dict) else encryption
+    key = encryption.get("KmsKey") if isinstance(encryption, dict) else None
     take(
         "encryptionConfiguration",
-        resource.get("EncryptionConfiguration"),
+        kind,
         lambda v: {
-            "encryptionType": (v or {}).get("EncryptionType") or "AES256",
-            **({"kmsKey": v["KmsKey"]} if isinstance((v or {}).get("KmsKey"), str) else {}),
+            "encryptionType": v or "AES256",
+            **({"kmsKey": key} if isinstance(key, str) else {}),
         },
     )
     return settings, errors
@@ -396,7 +535,7 @@ def _policy_text(value: Any) -> str | Unknown | None:
 def _filters(blocks: Any) -> list[dict[str, Any]]:
     return [
         {"filter": b.get("Filter"), "filterType": b.get("FilterType")}
-        for b in blocks or []
+        for b in (blocks if isinstance(blocks, list) else [])
         if isinstance(b, dict)
     ]
 
@@ -405,3 +544,8 @@ def _text(value: Any, default: Any) -> Any:
     if value is None:
         return default
     return value if isinstance(value, str) else None
+
+
+def _items(value: Any) -> list[Any]:
+    """A list property of a damaged template that is not a list holds nothing."""
+    return value if isinstance(value, list) else []

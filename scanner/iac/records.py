@@ -97,6 +97,7 @@ class Estate:
             "collected_at": collected_at,
             "account_id": account,
             "partition": self.partition,
+            "origin": "iac",  # planned: controls of live state (images) are N/A
             "caller_arn": "",
             "regions": sorted({s.region for s in scopes}),
             "errors": [],
@@ -121,16 +122,104 @@ def _region_inventory(scope: Scope) -> dict[str, Any]:
 def empty_registry(account_id: str) -> dict[str, Any]:
     """A registry the source does not configure: AWS's defaults (BASIC scanning, no rules).
 
-    With no registry rules, a repository's own scanOnPush decides, as it does in AWS.
+    With no registry rules, a repository's own scanOnPush decides, as it does in AWS. `declared`
+    lists the settings a source declares (see declare): the controls of the others are N/A, as
+    a plan that does not manage a setting says nothing about it.
     """
     return {
         "registryId": None if account_id == UNKNOWN else account_id,
+        "declared": [],
         "scanningConfiguration": {"scanType": "BASIC", "rules": []},
         "replicationConfiguration": {"rules": []},
         "registryPolicy": None,
+        "pullThroughCacheRules": [],
+        "repositoryCreationTemplates": [],
         "derived": {"registryPolicy": None},
         "errors": {},
     }
+
+
+def declare(registry: dict[str, Any], setting: str) -> None:
+    """Record that a source manages a registry setting, so its control judges it."""
+    registry["declared"] = sorted({*registry["declared"], setting})
+
+
+def pull_through_cache_rule(prefix: Any, upstream: Any) -> dict[str, Any]:
+    """An item of DescribePullThroughCacheRules."""
+    rule = {"ecrRepositoryPrefix": prefix}
+    if isinstance(upstream, str):
+        rule["upstreamRegistryUrl"] = upstream
+    return rule
+
+
+def creation_template(
+    prefix: str, applied_for: Any, mutability: Any, lifecycle: Any
+) -> dict[str, Any]:
+    """An item of DescribeRepositoryCreationTemplates (AWS's defaults where unset)."""
+    template = {
+        "prefix": prefix,
+        "appliedFor": [a for a in applied_for or [] if isinstance(a, str)],
+        "imageTagMutability": mutability if isinstance(mutability, str) else "MUTABLE",
+    }
+    if isinstance(lifecycle, str) and lifecycle:
+        template["lifecyclePolicy"] = lifecycle
+    return template
+
+
+# Who manages a repository's KMS key, as DescribeKey's KeyMetadata would say once applied: a
+# key the source declares is the customer's (its id is its address until apply); KMS without a
+# key, or the aws/ecr alias, is the AWS managed key.
+AWS_MANAGED_KEY = {"KeyId": "alias/aws/ecr", "KeyManager": "AWS"}
+
+
+def is_aws_managed_alias(key: str) -> bool:
+    return key == "alias/aws/ecr" or key.endswith(":alias/aws/ecr")
+
+
+def customer_key(key_id: str, arn: Any) -> dict[str, Any]:
+    key = {"KeyId": key_id, "KeyManager": "CUSTOMER"}
+    if isinstance(arn, str) and arn.startswith("arn:"):
+        key["Arn"] = arn
+    return key
+
+
+def undeclared_key(kind: SourceKind, key: str) -> dict[str, str]:
+    return {
+        "operation": kind.operation,
+        "code": "UndeclaredKey",
+        "message": f"KMS key {key} is not declared in this source, so who manages it (KeyManager) "
+        "is unknown; declare the key in the source or list its ARN in kms_key_arns",
+    }
+
+
+def security_group(group_id: str) -> dict[str, Any]:
+    """An item of DescribeSecurityGroups: its ingress rules are added as the source gives them."""
+    return {"GroupId": group_id, "IpPermissions": []}
+
+
+def ingress_permission(protocol: Any, from_port: Any, to_port: Any, cidrs: list) -> dict:
+    """One IpPermissions item; protocol -1 (all traffic) has no ports, as AWS reports it."""
+    permission: dict[str, Any] = {"IpProtocol": str(protocol)}
+    if str(protocol) != "-1":
+        for name, port in (("FromPort", from_port), ("ToPort", to_port)):
+            if isinstance(port, int | str) and str(port).lstrip("-").isdigit():
+                permission[name] = int(port)
+    permission["IpRanges"] = [{"CidrIp": c} for c in cidrs if isinstance(c, str)]
+    return permission
+
+
+def attach_groups(
+    vpc: dict[str, Any], endpoint: dict[str, Any], ids: list[str], groups: dict[str, dict]
+) -> list[str]:
+    """Link an endpoint to its groups and copy them to the VPC (DescribeSecurityGroups of the
+    groups its endpoints use); the ids the source does not declare are returned."""
+    endpoint["Groups"] = [{"GroupId": i} for i in ids]
+    present = {g["GroupId"] for g in vpc["securityGroups"]}
+    for group_id in ids:
+        if group_id in groups and group_id not in present:
+            vpc["securityGroups"].append(groups[group_id])
+            present.add(group_id)
+    return [i for i in ids if i not in groups]
 
 
 def set_registry_policy(registry: dict[str, Any], text: str) -> None:
@@ -199,6 +288,7 @@ def vpc_record(
             }
         ],
         "vpcEndpoints": [],
+        "securityGroups": [],
         "errors": {},
     }
 

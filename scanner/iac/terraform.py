@@ -42,6 +42,8 @@ class _Adapter:
         self.vpcs: dict[str, tuple[Scope, dict]] = {}  # by VpcId
         self.tables: dict[str, tuple[dict, dict]] = {}  # RouteTableId -> (vpc, table)
         self.endpoints: dict[str, tuple[dict, dict]] = {}  # VpcEndpointId -> (vpc, endpoint)
+        self.groups: dict[str, dict] = {}  # GroupId -> security group
+        self.group_errors: dict[str, dict] = {}  # GroupId -> what apply alone can tell
 
     def run(self) -> None:
         steps = [
@@ -51,6 +53,11 @@ class _Adapter:
             ("aws_ecr_registry_scanning_configuration", self._registry_scanning),
             ("aws_ecr_replication_configuration", self._replication),
             ("aws_ecr_registry_policy", self._registry_policy),
+            ("aws_ecr_pull_through_cache_rule", self._pull_through_cache_rule),
+            ("aws_ecr_repository_creation_template", self._creation_template),
+            ("aws_security_group", self._security_group),
+            ("aws_security_group_rule", self._security_group_rule),
+            ("aws_vpc_security_group_ingress_rule", self._ingress_rule),
             ("aws_vpc", self._vpc),
             ("aws_subnet", self._subnet),
             ("aws_route_table", self._route_table),
@@ -179,9 +186,37 @@ class _Adapter:
         record["errors"].update(errors)
         if self.account == UNKNOWN:
             record["errors"]["registryId"] = records.account_hint(TERRAFORM, instance.address)
+        self._kms_key(instance, record)
         self._suppress(record, instance, tags)
         scope.repositories[instance.address] = record
         self.repositories[instance.address] = (scope, record)
+
+    def _kms_key(self, instance: Instance, record: dict) -> None:
+        """kmsKey as DescribeKey will describe it: see records.AWS_MANAGED_KEY."""
+        encryption = record["repository"].get("encryptionConfiguration") or {}
+        if not str(encryption.get("encryptionType", "")).startswith("KMS"):
+            return
+        blocks = instance.expression("encryption_configuration")
+        first = blocks[0] if isinstance(blocks, list) and blocks else None
+        expression = first.get("kms_key") if isinstance(first, dict) else None
+        keys = [
+            t.instance
+            for t in self.plan.targets_of(instance, expression)
+            if t.instance is not None and t.instance.type == "aws_kms_key"
+        ]
+        value = instance.value("encryption_configuration", 0, "kms_key")
+        value = value if isinstance(value, str) else None
+        known = [k for k in self.plan.of_type("aws_kms_key") if value and value in _key_ids(k)]
+        if keys or known:
+            key = (keys or known)[0]
+            record["kmsKey"] = records.customer_key(self.id_of(key), key.value("arn"))
+        elif isinstance(value, Unknown) and expression is not None:
+            record["errors"]["kmsKey"] = self._error(value)
+        elif isinstance(value, Unknown) or not value or records.is_aws_managed_alias(value):
+            # Unset, AWS fills kms_key in on creation with the aws/ecr key's ARN.
+            record["kmsKey"] = dict(records.AWS_MANAGED_KEY)
+        else:
+            record["errors"]["kmsKey"] = records.undeclared_key(TERRAFORM, value)
 
     def _linked_repositories(self, instance: Instance) -> list[dict] | Unknown:
         linked = [
@@ -222,6 +257,7 @@ class _Adapter:
 
     def _registry_scanning(self, instance: Instance) -> None:
         registry = self._scope(instance).registry
+        records.declare(registry, "scanningConfiguration")
         scan_type, rules = instance.value("scan_type"), instance.value("rule")
         unknown = next((v for v in (scan_type, rules) if isinstance(v, Unknown)), None)
         if unknown:
@@ -234,23 +270,27 @@ class _Adapter:
                     "scanFrequency": rule.get("scan_frequency"),
                     "repositoryFilters": _filters(rule.get("repository_filter")),
                 }
-                for rule in rules or []
+                for rule in _blocks(rules)
+                if isinstance(rule, dict)
             ],
         }
 
     def _replication(self, instance: Instance) -> None:
         registry = self._scope(instance).registry
+        records.declare(registry, "replicationConfiguration")
         value = instance.value("replication_configuration")
         if isinstance(value, Unknown):
             registry["errors"]["replicationConfiguration"] = self._error(value)
             return
-        rules = [rule for block in value or [] for rule in block.get("rule") or []]
+        blocks = [b for b in _blocks(value) if isinstance(b, dict)]
+        rules = [r for b in blocks for r in _blocks(b.get("rule")) if isinstance(r, dict)]
         registry["replicationConfiguration"] = {
             "rules": [
                 {
                     "destinations": [
                         {"region": d.get("region"), "registryId": d.get("registry_id")}
-                        for d in rule.get("destination") or []
+                        for d in _blocks(rule.get("destination"))
+                        if isinstance(d, dict)
                     ],
                     "repositoryFilters": _filters(rule.get("repository_filter")),
                 }
@@ -260,11 +300,95 @@ class _Adapter:
 
     def _registry_policy(self, instance: Instance) -> None:
         registry = self._scope(instance).registry
+        records.declare(registry, "registryPolicy")
         text = instance.value("policy")
         if isinstance(text, Unknown):
             registry["errors"]["registryPolicy"] = self._error(text)
         elif isinstance(text, str):
             records.set_registry_policy(registry, text)
+
+    def _pull_through_cache_rule(self, instance: Instance) -> None:
+        registry = self._scope(instance).registry
+        records.declare(registry, "pullThroughCacheRules")
+        prefix = instance.value("ecr_repository_prefix")
+        if isinstance(prefix, Unknown):
+            registry["errors"]["pullThroughCacheRules"] = self._error(prefix)
+        elif isinstance(prefix, str):
+            rule = records.pull_through_cache_rule(prefix, instance.value("upstream_registry_url"))
+            registry["pullThroughCacheRules"].append(rule)
+
+    def _creation_template(self, instance: Instance) -> None:
+        registry = self._scope(instance).registry
+        records.declare(registry, "repositoryCreationTemplates")
+        names = ("prefix", "applied_for", "image_tag_mutability", "lifecycle_policy")
+        values = [instance.value(name) for name in names]
+        unknown = next((v for v in values if isinstance(v, Unknown)), None)
+        if unknown or not isinstance(values[0], str):
+            message = unknown or Unknown(f"{instance.address}.prefix is known only after apply")
+            registry["errors"]["repositoryCreationTemplates"] = self._error(message)
+            return
+        registry["repositoryCreationTemplates"].append(records.creation_template(*values))
+
+    # -- security groups (what vpc-ecr-endpoints-depth reads of an endpoint) ---------------
+
+    def _security_group(self, instance: Instance) -> None:
+        group = records.security_group(self.id_of(instance))
+        self.groups[group["GroupId"]] = group
+        rules = instance.value("ingress")
+        if isinstance(rules, Unknown):
+            self.group_errors[group["GroupId"]] = self._error(rules)
+            return
+        for rule in rules if isinstance(rules, list) else []:
+            if not isinstance(rule, dict):
+                continue  # a damaged plan; the group is judged on the rules it does hold
+            group["IpPermissions"].append(
+                records.ingress_permission(
+                    rule.get("protocol"),
+                    rule.get("from_port"),
+                    rule.get("to_port"),
+                    rule.get("cidr_blocks") or [],
+                )
+            )
+
+    def _rule_group(self, instance: Instance) -> dict | None:
+        ids = self.link(instance, "security_group_id")
+        if isinstance(ids, Unknown):
+            return None
+        return next((self.groups[i] for i in ids if i in self.groups), None)
+
+    def _add_rule(self, instance: Instance, protocol_name: str, cidrs: Any) -> None:
+        group = self._rule_group(instance)
+        if group is None:
+            return  # a group this source does not declare: its endpoints say so
+        values = [instance.value(name) for name in (protocol_name, "from_port", "to_port")]
+        unknown = next((v for v in (*values, cidrs) if isinstance(v, Unknown)), None)
+        if unknown:
+            self.group_errors[group["GroupId"]] = self._error(unknown)
+            return
+        group["IpPermissions"].append(records.ingress_permission(*values, cidrs or []))
+
+    def _security_group_rule(self, instance: Instance) -> None:
+        if instance.value("type") == "ingress":
+            self._add_rule(instance, "protocol", instance.value("cidr_blocks"))
+
+    def _ingress_rule(self, instance: Instance) -> None:
+        cidr = instance.value("cidr_ipv4")
+        self._add_rule(instance, "ip_protocol", [cidr] if isinstance(cidr, str) else cidr)
+
+    def _endpoint_groups(self, instance: Instance, vpc: dict, endpoint: dict) -> None:
+        ids = self.link(instance, "security_group_ids")
+        if isinstance(ids, Unknown):
+            vpc["errors"]["securityGroups"] = self._error(ids)
+            ids = []
+        undeclared = records.attach_groups(vpc, endpoint, ids, self.groups)
+        for group_id in ids:
+            if group_id in self.group_errors:
+                vpc["errors"]["securityGroups"] = self.group_errors[group_id]
+        if undeclared:
+            vpc["errors"]["securityGroups"] = TERRAFORM.error(
+                f"{instance.address}: security group(s) {', '.join(undeclared)} are not "
+                "declared in this plan, so their ingress rules are unknown"
+            )
 
     # -- network ---------------------------------------------------------------------------
 
@@ -297,6 +421,10 @@ class _Adapter:
             if isinstance(value, str):
                 subnet[name] = value
         subnet["MapPublicIpOnLaunch"] = instance.value("map_public_ip_on_launch") is True
+        zone = instance.value("availability_zone")
+        if isinstance(zone, Unknown):
+            # AWS picks the zone on creation: which zones endpoints must span is unknown.
+            vpc["errors"]["availabilityZones"] = self._error(zone)
         vpc["subnets"].append(subnet)
 
     def _route_table(self, instance: Instance) -> None:
@@ -323,7 +451,7 @@ class _Adapter:
     def _inline_routes(self, instance: Instance) -> list[dict] | Unknown:
         value = instance.value("route")
         if not isinstance(value, Unknown):
-            return [_known_route(route) for route in value or []]
+            return [_known_route(r) for r in _blocks(value) if isinstance(r, dict)]
         blocks = instance.expression("route")
         if not isinstance(blocks, list):
             return value
@@ -425,6 +553,8 @@ class _Adapter:
         policy = instance.value("policy")
         if isinstance(policy, str) and policy:
             endpoint["PolicyDocument"] = policy
+        if endpoint["VpcEndpointType"] == "Interface":
+            self._endpoint_groups(instance, vpc, endpoint)
         vpc["vpcEndpoints"].append(endpoint)
         self.endpoints[endpoint["VpcEndpointId"]] = (vpc, endpoint)
 
@@ -462,7 +592,7 @@ def _repository_settings(instance: Instance) -> tuple[dict[str, Any], dict[str, 
     take(
         "imageScanningConfiguration",
         instance.value("image_scanning_configuration"),
-        lambda v: {"scanOnPush": bool(v and v[0].get("scan_on_push") is True)},
+        lambda v: {"scanOnPush": _scan_on_push(v)},
     )
     encryption = instance.value("encryption_configuration", 0, "encryption_type")
     take("encryptionConfiguration", encryption, lambda v: {"encryptionType": v or "AES256"})
@@ -472,12 +602,28 @@ def _repository_settings(instance: Instance) -> tuple[dict[str, Any], dict[str, 
     return settings, errors
 
 
+def _scan_on_push(blocks: Any) -> bool:
+    first = blocks[0] if isinstance(blocks, list) and blocks else None
+    return isinstance(first, dict) and first.get("scan_on_push") is True
+
+
+def _key_ids(key: Instance) -> set[str]:
+    """What a repository's kms_key may say of an existing key: its id or ARN."""
+    values = (key.value("key_id"), key.value("arn"), key.value("id"))
+    return {v for v in values if isinstance(v, str)}
+
+
 def _filters(blocks: Any) -> list[dict[str, Any]]:
     return [
         {"filter": b.get("filter"), "filterType": b.get("filter_type")}
-        for b in blocks or []
+        for b in _blocks(blocks)
         if isinstance(b, dict)
     ]
+
+
+def _blocks(value: Any) -> list[Any]:
+    """A plan's nested blocks; in a damaged plan, something that is not a list holds none."""
+    return value if isinstance(value, list) else []
 
 
 def _known_route(route: dict[str, Any]) -> dict[str, Any]:

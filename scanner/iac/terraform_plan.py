@@ -52,7 +52,7 @@ class Instance:
         return node
 
     def expression(self, name: str) -> Any:
-        return (self.config.get("expressions") or {}).get(name)
+        return _mapping(_mapping(self.config).get("expressions")).get(name)
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,13 @@ def check_plan(document: Any, where: str) -> None:
 class Plan:
     def __init__(self, document: dict[str, Any], where: str):
         check_plan(document, where)
-        configuration = document.get("configuration") or {}
+        configuration = _mapping(document.get("configuration"))
         self.where = where
         self.variables = {
-            k: (v or {}).get("value") for k, v in (document.get("variables") or {}).items()
+            k: _mapping(v).get("value") for k, v in _mapping(document.get("variables")).items()
         }
-        self.providers = configuration.get("provider_config") or {}
-        self.root = configuration.get("root_module") or {}
+        self.providers = _mapping(configuration.get("provider_config"))
+        self.root = _mapping(configuration.get("root_module"))
         self.data = _prior_data(document)
         self.instances = [
             i for i in map(self._instance, document.get("resource_changes") or []) if i
@@ -121,7 +121,8 @@ class Plan:
     def _instance(self, change: Any) -> Instance | None:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
             return None
-        actions = set((change.get("change") or {}).get("actions") or [])
+        actions = _mapping(change.get("change")).get("actions") or []
+        actions = {a for a in actions if isinstance(a, str)} if isinstance(actions, list) else ()
         if not actions or actions in _SKIPPED_ACTIONS:
             return None
         body = change["change"]
@@ -147,11 +148,14 @@ class Plan:
     def _module(self, path: tuple[str, ...]) -> dict[str, Any]:
         module = self.root
         for name in path:
-            module = ((module.get("module_calls") or {}).get(name) or {}).get("module") or {}
+            call = _mapping(_mapping(_mapping(module).get("module_calls")).get(name))
+            module = _mapping(call.get("module"))
         return module
 
     def _config_resource(self, path: tuple[str, ...], base: str) -> dict[str, Any]:
-        for resource in self._module(path).get("resources") or []:
+        for resource in _list(_mapping(self._module(path)).get("resources")):
+            if not isinstance(resource, dict):
+                continue
             if resource.get("mode", "managed") == "managed" and resource.get("address") == base:
                 return resource
         return {}
@@ -173,8 +177,8 @@ class Plan:
         return key
 
     def provider_setting(self, key: str, name: str) -> Any:
-        config = self.providers.get(key) or {}
-        expression = (config.get("expressions") or {}).get(name)
+        config = _mapping(_mapping(self.providers).get(key))
+        expression = _mapping(config.get("expressions")).get(name)
         return self.evaluate(_provider_path(config), expression)
 
     # -- expressions and references ----------------------------------------------------------
@@ -186,7 +190,7 @@ class Plan:
             return None
         if "constant_value" in expression:
             return expression["constant_value"]
-        for ref in expression.get("references") or []:
+        for ref in [r for r in _list(expression.get("references")) if isinstance(r, str)]:
             value = self._reference_value(path, ref)
             if value is not None:
                 return value
@@ -221,7 +225,7 @@ class Plan:
     def _resolve(self, path: tuple[str, ...], expression: Any, index: Any, depth: int = 0):
         if not isinstance(expression, dict) or depth > 16:
             return
-        refs = expression.get("references") or []
+        refs = [r for r in _list(expression.get("references")) if isinstance(r, str)]
         # Terraform lists `a.b.id` then `a.b`: keep the most specific reference per resource.
         seen: set[str] = set()
         for ref in refs:
@@ -277,17 +281,30 @@ def _provider_path(config: dict[str, Any]) -> tuple[str, ...]:
 
 def _prior_data(document: dict[str, Any]) -> dict[tuple[tuple[str, ...], str], dict[str, Any]]:
     """Data sources read at plan time, by (module path, type.name): their values."""
-    root = ((document.get("prior_state") or {}).get("values") or {}).get("root_module") or {}
+    values = _mapping(_mapping(document.get("prior_state")).get("values"))
+    root = _mapping(values.get("root_module"))
     found: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
     stack = [root]
     while stack:
         module = stack.pop()
-        stack.extend(module.get("child_modules") or [])
-        for resource in module.get("resources") or []:
-            if resource.get("mode") != "data":
+        if not isinstance(module, dict):
+            continue
+        stack.extend(_list(module.get("child_modules")))
+        for resource in _list(module.get("resources")):
+            if not isinstance(resource, dict) or resource.get("mode") != "data":
                 continue
             address = str(resource.get("module_address") or module.get("address") or "")
             path = tuple(_INDEX.sub("", p) for p in address.split(".")[1::2]) if address else ()
             key = (path, f"{resource.get('type')}.{resource.get('name')}")
             found.setdefault(key, resource.get("values") or {})
     return found
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A damaged plan's object that is not one reads as empty (the plan's shape is checked
+    where it matters; elsewhere a missing part is simply not there)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

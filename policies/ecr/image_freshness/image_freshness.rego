@@ -60,7 +60,13 @@ _tags_text := concat("", [" (", concat(", ", _newest.imageTags), ")"]) if {
 	count(_newest.imageTags) > 0
 } else := ""
 
-verdict := v if {
+# Planned infrastructure (ecrscan iac, origin "iac") holds no images yet: whatever the source
+# cannot tell (even an unknown registry setting), this control has nothing to judge there.
+_planned if input.origin == "iac"
+
+verdict := {"status": "N/A", "reason": "images are live state; planned infrastructure holds none yet"} if {
+	_planned
+} else := v if {
 	v := outcome.errors_of(input.errors, ["images"])
 } else := {"status": "N/A", "reason": "the repository holds no images"} if {
 	_empty

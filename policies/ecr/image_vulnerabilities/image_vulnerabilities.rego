@@ -112,7 +112,13 @@ _inspector_failed if {
 
 _status_text := concat("", ["scan status is ", _status]) if is_string(_status) else := "it was never scanned"
 
-verdict := v if {
+# Planned infrastructure (ecrscan iac, origin "iac") holds no images yet: whatever the source
+# cannot tell (even an unknown registry setting), this control has nothing to judge there.
+_planned if input.origin == "iac"
+
+verdict := {"status": "N/A", "reason": "images and their scan findings are live state; planned infrastructure holds none yet"} if {
+	_planned
+} else := v if {
 	v := outcome.errors_of(input.errors, ["images"])
 } else := v if {
 	v := outcome.errors_of(input.registry.errors, ["scanningConfiguration"])

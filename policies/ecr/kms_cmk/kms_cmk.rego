@@ -57,11 +57,27 @@ _listed if _key.Arn in _allowed
 
 _allow_list_set if count(_allowed) > 0
 
-_key_text := _arn if is_string(_arn) else := "(no key ARN)"
+# A planned key (ecrscan iac) has no ARN before apply: its KeyId is then its address.
+_key_text := _arn if is_string(_arn) else := _key.KeyId if is_string(_key.KeyId) else := "(no key ARN)"
+
+# For planned infrastructure, errors.kmsKey says the key is not declared in the source, so its
+# KeyManager is unknown; a key the allow-list names needs no KeyManager to pass.
+_key_error if {
+	input.errors.kmsKey != null
+	not _planned_and_listed
+}
+
+_planned_and_listed if {
+	input.origin == "iac"
+	_listed
+}
 
 verdict := outcome.error(input.errors.kmsKey) if {
 	_kms
-	input.errors.kmsKey != null
+	_key_error
+} else := v if {
+	# Planned infrastructure: an encryption type known only after apply or deploy.
+	v := outcome.errors_of(input.errors, ["encryptionConfiguration"])
 } else := {"status": "FAIL", "reason": "encryptionConfiguration is missing from the input, so the key cannot be shown to be customer-managed"} if {
 	not _known_encryption
 } else := {"status": "FAIL", "reason": "encryptionType is AES256: images are encrypted with a key AWS owns, not a customer-managed KMS key"} if {

@@ -104,8 +104,24 @@ _rules_known if is_array(_rules)
 
 _templates_known if is_array(_templates)
 
+# Planned infrastructure (ecrscan iac, origin "iac") manages only the registry settings its
+# sources declare (input.registry.declared); one it leaves out is managed elsewhere, if at all.
+_declared if {
+	some setting in input.registry.declared
+	setting == "pullThroughCacheRules"
+}
+
+_unmanaged if {
+	input.origin == "iac"
+	not _declared
+}
+
+_unmanaged_verdict := {"status": "N/A", "reason": "the pull-through cache rules are not managed by this source (no aws_ecr_pull_through_cache_rule or AWS::ECR::PullThroughCacheRule)"}
+
 verdict := v if {
 	v := outcome.errors_of(input.errors, ["pullThroughCacheRules", "repositoryCreationTemplates"])
+} else := _unmanaged_verdict if {
+	_unmanaged
 } else := {"status": "FAIL", "reason": "the pull-through cache rules are missing from the input"} if {
 	not _rules_known
 } else := {"status": "N/A", "reason": "the registry has no pull-through cache rules"} if {

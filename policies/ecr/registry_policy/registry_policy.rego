@@ -180,8 +180,24 @@ _has_parse_error if {
 
 _allow_count := count([st | some st in _statements; iam.is_allow(st)])
 
+# Planned infrastructure (ecrscan iac, origin "iac") manages only the registry settings its
+# sources declare (input.registry.declared); one it leaves out is managed elsewhere, if at all.
+_declared if {
+	some setting in input.registry.declared
+	setting == "registryPolicy"
+}
+
+_unmanaged if {
+	input.origin == "iac"
+	not _declared
+}
+
+_unmanaged_verdict := {"status": "N/A", "reason": "the registry policy is not managed by this source (no aws_ecr_registry_policy or AWS::ECR::RegistryPolicy)"}
+
 verdict := outcome.error(input.errors.registryPolicy) if {
 	input.errors.registryPolicy != null
+} else := _unmanaged_verdict if {
+	_unmanaged
 } else := {"status": "PASS", "reason": "no registry policy; no other account may replicate into or create repositories in this registry"} if {
 	_policy == null
 } else := {"status": "FAIL", "reason": sprintf("registry policy text is not valid JSON: %v", [_policy.parseError])} if {

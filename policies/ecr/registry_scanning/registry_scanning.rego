@@ -78,8 +78,24 @@ _configuration_known if is_object(_configuration)
 
 _names_known if is_array(_names)
 
+# Planned infrastructure (ecrscan iac, origin "iac") manages only the registry settings its
+# sources declare (input.registry.declared); one it leaves out is managed elsewhere, if at all.
+_declared if {
+	some setting in input.registry.declared
+	setting == "scanningConfiguration"
+}
+
+_unmanaged if {
+	input.origin == "iac"
+	not _declared
+}
+
+_unmanaged_verdict := {"status": "N/A", "reason": "the registry scanning configuration is not managed by this source (no aws_ecr_registry_scanning_configuration or AWS::ECR::RegistryScanningConfiguration)"}
+
 verdict := v if {
 	v := outcome.errors_of(input.errors, ["scanningConfiguration", "repositories"])
+} else := _unmanaged_verdict if {
+	_unmanaged
 } else := {"status": "FAIL", "reason": "the registry scanning configuration is missing from the input"} if {
 	not _configuration_known
 } else := {"status": "FAIL", "reason": concat("", [

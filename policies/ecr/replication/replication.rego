@@ -89,8 +89,24 @@ _tags_unreadable if {
 
 _configuration_known if is_object(_configuration)
 
+# Planned infrastructure (ecrscan iac, origin "iac") manages only the registry settings its
+# sources declare (input.registry.declared); one it leaves out is managed elsewhere, if at all.
+_declared if {
+	some setting in input.registry.declared
+	setting == "replicationConfiguration"
+}
+
+_unmanaged if {
+	input.origin == "iac"
+	not _declared
+}
+
+_unmanaged_verdict := {"status": "N/A", "reason": "the registry replication configuration is not managed by this source (no aws_ecr_replication_configuration or AWS::ECR::ReplicationConfiguration)"}
+
 verdict := v if {
 	v := outcome.errors_of(input.registry.errors, ["replicationConfiguration"])
+} else := _unmanaged_verdict if {
+	_unmanaged
 } else := outcome.error(input.errors.tags) if {
 	_tags_unreadable
 } else := {"status": "N/A", "reason": concat("", [_name, " is not selected by replicated_repositories (", selector.describe(_selector), ")"])} if {

@@ -84,7 +84,13 @@ _tags_unreadable if {
 	input.errors.tags != null
 }
 
-verdict := outcome.error(input.errors.tags) if {
+# Planned infrastructure (ecrscan iac, origin "iac") holds no images yet: whatever the source
+# cannot tell (even an unknown registry setting), this control has nothing to judge there.
+_planned if input.origin == "iac"
+
+verdict := {"status": "N/A", "reason": "image tags are live state; planned infrastructure holds no images yet"} if {
+	_planned
+} else := outcome.error(input.errors.tags) if {
 	_tags_unreadable
 } else := {"status": "N/A", "reason": concat("", [_name, " is not selected by production_repositories (", selector.describe(_selector), ")"])} if {
 	not _selected

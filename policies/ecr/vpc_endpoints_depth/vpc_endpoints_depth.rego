@@ -128,6 +128,9 @@ verdict := v if {
 	not network.in_scope
 } else := {"status": "N/A", "reason": "the VPC has no ECR interface endpoints (vpc-ecr-endpoints judges that)"} if {
 	count(_endpoints) == 0
+} else := v if {
+	# Planned infrastructure: a subnet whose zone AWS picks on creation (ecrscan iac).
+	v := outcome.errors_of(input.errors, ["availabilityZones"])
 } else := {"status": "FAIL", "reason": "the endpoints' security groups are missing from the input"} if {
 	not _groups_known
 } else := {"status": "FAIL", "reason": outcome.join("; ", _problems)} if {
