@@ -38,3 +38,23 @@ def test_saved_iac_snapshot_evaluates_to_the_same_results(tmp_path, capsys):
     assert _statuses(evaluated) == _statuses(iac_results)
     for results in (iac_results, evaluated):
         assert "cost" in results["metadata"] and "evidence" in results["metadata"]
+
+
+def test_iac_honours_the_same_control_selection_as_evaluate(capsys):
+    main(
+        [
+            "iac",
+            str(PLAN),
+            "--account-id",
+            "111122223333",
+            "--min-severity",
+            "HIGH",
+            "--skip-controls",
+            "ecr-scan-on-push",
+            "--format",
+            "json",
+        ]
+    )
+    ids = {r["control_id"] for r in json.loads(capsys.readouterr().out)["results"]}
+    assert ids and "ecr-scan-on-push" not in ids
+    assert "ecr-tag-immutability" not in ids  # MEDIUM, below the floor

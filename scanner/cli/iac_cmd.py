@@ -13,6 +13,7 @@ from scanner.cli.options import (
     config_from,
     engine_from,
     output_targets,
+    policies_from,
 )
 from scanner.cli.pipeline import judge
 from scanner.errors import InputError
@@ -57,8 +58,7 @@ def run(args: argparse.Namespace) -> int:
     output_targets(args)  # refuse conflicting outputs before any work
     config = config_from(args)
     catalogue = load_policies(args.policy_dir or policy_dir())
-    ids = [i.strip() for i in (args.controls or "").split(",") if i.strip()]
-    policies = catalogue.select(ids)
+    policies = policies_from(args, catalogue)  # suppressions may name any control, selected or not
     if args.account_id is not None and not (
         args.account_id.isdigit() and len(args.account_id) == 12
     ):

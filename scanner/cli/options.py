@@ -153,8 +153,9 @@ def add_gate_option(group) -> None:
     )
 
 
-def policies_from(args: argparse.Namespace) -> PolicySet:
-    policies = load_policies(args.policy_dir or policy_dir())
+def policies_from(args: argparse.Namespace, catalogue: PolicySet | None = None) -> PolicySet:
+    """The controls --controls, --skip-controls and --min-severity leave to run."""
+    policies = catalogue or load_policies(args.policy_dir or policy_dir())
     selected = policies.select(_ids(args.controls))
     skipped = set(_ids(getattr(args, "skip_controls", None)))
     policies.select(sorted(skipped))  # an unknown id to skip is a typo: refuse it the same way
