@@ -32,7 +32,7 @@ is_allow(st) if {
 }
 
 # How a reason names a statement: by Sid, or by position when it has none.
-label(st, i) := sprintf("statement \"%s\"", [st.Sid]) if {
+label(st, i) := sprintf("statement \"%v\"", [st.Sid]) if {
 	is_string(st.Sid)
 	st.Sid != ""
 } else := sprintf("Statement[%d]", [i])

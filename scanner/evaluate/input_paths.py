@@ -34,6 +34,16 @@ _IMPURE = re.compile(
 @lru_cache(maxsize=512)  # every control's analysis walks the same helper modules
 def code_only(source: str) -> str:
     """The Rego text with comments removed and every string literal emptied."""
+    return _strip(source, keep_strings=False)
+
+
+@lru_cache(maxsize=512)
+def comments_removed(source: str) -> str:
+    """The Rego text with comments removed; string literals kept as written."""
+    return _strip(source, keep_strings=True)
+
+
+def _strip(source: str, *, keep_strings: bool) -> str:
     out: list[str] = []
     i, n = 0, len(source)
     while i < n:
@@ -41,17 +51,19 @@ def code_only(source: str) -> str:
         if char == "#":
             end = source.find("\n", i)
             i = n if end < 0 else end
-        elif char == '"':
-            i = _string_end(source, i)
-            out.append('""')
-        elif char == "`":
-            end = source.find("`", i + 1)
-            i = n if end < 0 else end + 1
-            out.append('""')
+        elif char in '"`':
+            end = _string_end(source, i) if char == '"' else _raw_end(source, i)
+            out.append(source[i:end] if keep_strings else '""')
+            i = end
         else:
             out.append(char)
             i += 1
     return "".join(out)
+
+
+def _raw_end(source: str, start: int) -> int:
+    end = source.find("`", start + 1)
+    return len(source) if end < 0 else end + 1
 
 
 def _string_end(source: str, start: int) -> int:

@@ -88,4 +88,4 @@ verdict := outcome.error(input.errors.imageTagMutability) if {
 	_mutability == "MUTABLE_WITH_EXCLUSION"
 } else := {"status": "FAIL", "reason": "imageTagMutability is missing, so tags cannot be shown to be immutable"} if {
 	not _has_mutability
-} else := {"status": "FAIL", "reason": sprintf("imageTagMutability has the unknown value \"%s\"", [_mutability])}
+} else := {"status": "FAIL", "reason": sprintf("imageTagMutability has the unknown value \"%v\"", [_mutability])}

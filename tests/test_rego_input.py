@@ -1,0 +1,156 @@
+"""The node-by-node input (scanner.evaluate.rego_input) must leave rego-cpp holding exactly the
+terms that set_input_term parses from the JSON text: same echo, same equalities, same builtins."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from regopy import Interpreter, LogLevel
+from regopy.rego_shared import rego_bundle_query_entrypoint, rego_output_string
+
+from scanner.evaluate import rego_input
+
+POLICY = """package probe
+
+import rego.v1
+
+echo := input
+
+facts := {
+	"equal_to_data": input == data.expected,
+	"marshalled": json.marshal(object.keys(input)),
+	"strings": [[s, count(s), upper(s)] | walk(input, [_, s]); is_string(s)],
+	"keys": [object.keys(o) | walk(input, [_, o]); is_object(o)],
+}
+"""
+ENTRYPOINTS = ["probe/echo", "probe/facts"]
+
+# Strings with everything rego-cpp's escaping could trip on: quotes, backslashes, control
+# characters, non-ASCII, line separators and characters outside the BMP.
+TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(['"', "\\", "\n", "\t", "\x00", "\x1f", "/", "é", "\u2028", "😀", "*"]),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=12,
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(1 << 70), max_value=1 << 70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    TEXT,
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+def _interpreter(expected) -> tuple[Interpreter, object] | None:
+    interpreter = Interpreter()
+    interpreter.log_level = LogLevel.NONE
+    interpreter.add_module("probe.rego", POLICY)
+    interpreter.add_data_json(json.dumps({"expected": expected}, ensure_ascii=False))
+    bundle = interpreter.build(None, ENTRYPOINTS)
+    # rego-cpp's JSON reader rejects some numbers Python writes (1e-05): nothing to compare then.
+    return (interpreter, bundle) if bundle.ok() else None
+
+
+def _raw_answers(interpreter: Interpreter, bundle) -> list[str]:
+    # The raw output text: regopy's Output parses it as JSON, which fails for some strings, the
+    # same way on both paths; the text itself is what must match.
+    return [
+        rego_output_string(rego_bundle_query_entrypoint(interpreter._impl, bundle._impl, e))
+        for e in ENTRYPOINTS
+    ]
+
+
+def _both_ways(document) -> tuple[list[str], list[str]] | None:
+    built = _interpreter(document)
+    if built is None:
+        return None
+    interpreter, bundle = built
+    interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
+    parsed = _raw_answers(interpreter, bundle)
+    rego_input.set_input(interpreter, document)
+    pushed = _raw_answers(interpreter, bundle)
+    return parsed, pushed
+
+
+def test_the_fast_path_is_available_with_the_pinned_regopy():
+    assert rego_input.AVAILABLE
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=st.dictionaries(TEXT, DOCUMENTS, max_size=5))
+def test_pushed_input_is_the_parsed_input(document):
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return  # a lone surrogate: neither path can hand it to rego-cpp
+    answers = _both_ways(document)
+    assume(answers is not None)
+    parsed, pushed = answers
+    assert pushed == parsed
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"s": 'a"b', "t": "back\\slash", "u": "new\nline", "v": "nul\x00"},
+        {'k"ey': {"nested\\": ["é", "😀", "\u2028"]}},
+        {"big": 1 << 64, "small": -(1 << 63), "float": 1.5e300, "zero": 0.0},
+        {"repository": {"repositoryName": "team/app", "imageTagMutability": "IMMUTABLE"}},
+    ],
+)
+def test_known_sharp_edges(document):
+    parsed, pushed = _both_ways(document)
+    assert pushed == parsed
+    assert '"equal_to_data":true' in parsed[1].replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('package p\nv := sprintf("%v of %d", [input.a, 1])\n', True),
+        ('package p\n# json.marshal(input) only in a comment\nv := "yaml.marshal("\n', True),
+        ("package p\nv := json.marshal(input.a)\n", False),
+        ("package p\nv := yaml.marshal(input.a)\n", False),
+        ('package p\nv := sprintf("%s", [input.a])\n', False),
+        ("package p\nv := sprintf(`%s`, [input.a])\n", False),
+        ('package p\nf := "%v"\nv := sprintf(f, [input.a])\n', False),
+    ],
+)
+def test_controls_that_render_terms_as_text_are_parsed(source, expected):
+    assert rego_input.pushable([source]) is expected
+
+
+def test_every_shipped_control_takes_the_fast_path():
+    from scanner.evaluate.catalog import load_policies
+    from scanner.evaluate.input_paths import entrypoint_modules
+    from scanner.resources import policy_dir
+
+    policies = load_policies(policy_dir())
+    slow = [
+        c.id
+        for c in policies.controls
+        if not rego_input.pushable(
+            policies.modules[p] for p in entrypoint_modules(c.entrypoint, policies.modules)
+        )
+    ]
+    assert slow == []
+
+
+def test_ordinary_documents_never_touch_the_parser(monkeypatch):
+    interpreter, _ = _interpreter({})  # type: ignore[misc]
+    calls = []
+    monkeypatch.setattr(interpreter, "set_input_term", lambda text: calls.append(text))
+    rego_input.set_input(interpreter, {"a": ["x", 1, True, None, {"b": 'q"uote'}]})
+    assert calls == []
+    rego_input.set_input(interpreter, {"huge": 1 << 80})  # beyond int64: the parser takes it
+    rego_input.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
+    rego_input.set_input(interpreter, {"a": 1}, push=False)
+    assert len(calls) == 3
