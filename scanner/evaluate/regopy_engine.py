@@ -4,7 +4,7 @@ rego-cpp's cost per query grows with the size of the bundle it queries and with 
 input it parses, so each control gets its own interpreter holding only the modules it can reach
 (its package and the helpers it refers to), and each document is cut down to what that control
 reads (scanner.evaluate.input_paths) and handed over node by node rather than as JSON text
-(scanner.evaluate.rego_input), which costs a third of parsing. With fifteen controls this is
+(scanner.evaluate.rego_native), which costs a third of parsing. With fifteen controls this is
 several times faster than one bundle of everything queried with the whole document.
 
 Interpreters are compiled lazily, per worker thread and control (an Interpreter must never be
@@ -20,7 +20,7 @@ from typing import Any
 
 from regopy import Interpreter, LogLevel, RegoError
 
-from scanner.evaluate import input_paths, rego_input
+from scanner.evaluate import input_paths, rego_native
 from scanner.evaluate.engine import Engine, EngineError, Verdict
 from scanner.evaluate.rego_errors import describe
 
@@ -37,7 +37,8 @@ class RegopyEngine(Engine):
         self._closures = {e: input_paths.entrypoint_modules(e, self._modules) for e in entrypoints}
         self._reads = {e: input_paths.control_reads(e, self._modules) for e in entrypoints}
         self._pushable = {
-            e: rego_input.pushable(self._modules[p] for p in self._closures[e]) for e in entrypoints
+            e: rego_native.pushable(self._modules[path] for path in self._closures[e])
+            for e in entrypoints
         }
         # Compile everything now, so a broken policy fails before any evaluation.
         self._compile(list(self._modules), list(entrypoints))
@@ -80,21 +81,24 @@ class RegopyEngine(Engine):
             push = self._pushable.get(entrypoint, False)
             for answer, document in zip(answers, documents, strict=True):
                 projected = input_paths.project(document, reads)
-                rego_input.set_input(interpreter, projected, push=push)
+                rego_native.set_input(interpreter, projected, push=push)
                 answer[entrypoint] = _query(interpreter, bundle, entrypoint)
         return answers
 
 
 def _query(interpreter: Interpreter, bundle: Any, entrypoint: str) -> Verdict | EngineError:
     try:
-        output = interpreter.query_bundle_entrypoint(bundle, entrypoint)
+        ok, text = rego_native.query(interpreter, bundle, entrypoint.encode())
+        if not ok:
+            return EngineError(f"evaluation failed: {_first_line(text)}")
+        answer = {} if text == "undefined" else json.loads(text)
     except (RegoError, ValueError) as exc:  # some errors come back as non-JSON text
         return EngineError(f"evaluation failed: {_first_line(exc)}")
-    if not output.ok():
-        return EngineError(f"evaluation failed: {_first_line(output)}")
-    if not output.results or not output.results[0].expressions:
+    first = answer[0] if isinstance(answer, list) and answer else answer
+    expressions = first.get("expressions") if isinstance(first, dict) else None
+    if not expressions:
         return EngineError("the control's verdict is undefined for this document")
-    return output.results[0].expressions[0]
+    return expressions[0]
 
 
 def _first_line(error: object) -> str:

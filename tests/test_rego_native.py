@@ -1,4 +1,4 @@
-"""The node-by-node input (scanner.evaluate.rego_input) must leave rego-cpp holding exactly the
+"""The node-by-node input (scanner.evaluate.rego_native) must leave rego-cpp holding exactly the
 terms that set_input_term parses from the JSON text: same echo, same equalities, same builtins."""
 
 import json
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from regopy import Interpreter, LogLevel
 from regopy.rego_shared import rego_bundle_query_entrypoint, rego_output_string
 
-from scanner.evaluate import rego_input
+from scanner.evaluate import rego_native
 
 POLICY = """package probe
 
@@ -75,13 +75,13 @@ def _both_ways(document) -> tuple[list[str], list[str]] | None:
     interpreter, bundle = built
     interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
     parsed = _raw_answers(interpreter, bundle)
-    rego_input.set_input(interpreter, document)
+    rego_native.set_input(interpreter, document)
     pushed = _raw_answers(interpreter, bundle)
     return parsed, pushed
 
 
 def test_the_fast_path_is_available_with_the_pinned_regopy():
-    assert rego_input.AVAILABLE
+    assert rego_native.AVAILABLE
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -125,7 +125,7 @@ def test_known_sharp_edges(document):
     ],
 )
 def test_controls_that_render_terms_as_text_are_parsed(source, expected):
-    assert rego_input.pushable([source]) is expected
+    assert rego_native.pushable([source]) is expected
 
 
 def test_every_shipped_control_takes_the_fast_path():
@@ -137,7 +137,7 @@ def test_every_shipped_control_takes_the_fast_path():
     slow = [
         c.id
         for c in policies.controls
-        if not rego_input.pushable(
+        if not rego_native.pushable(
             policies.modules[p] for p in entrypoint_modules(c.entrypoint, policies.modules)
         )
     ]
@@ -148,9 +148,9 @@ def test_ordinary_documents_never_touch_the_parser(monkeypatch):
     interpreter, _ = _interpreter({})  # type: ignore[misc]
     calls = []
     monkeypatch.setattr(interpreter, "set_input_term", lambda text: calls.append(text))
-    rego_input.set_input(interpreter, {"a": ["x", 1, True, None, {"b": 'q"uote'}]})
+    rego_native.set_input(interpreter, {"a": ["x", 1, True, None, {"b": 'q"uote'}]})
     assert calls == []
-    rego_input.set_input(interpreter, {"huge": 1 << 80})  # beyond int64: the parser takes it
-    rego_input.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
-    rego_input.set_input(interpreter, {"a": 1}, push=False)
+    rego_native.set_input(interpreter, {"huge": 1 << 80})  # beyond int64: the parser takes it
+    rego_native.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
+    rego_native.set_input(interpreter, {"a": 1}, push=False)
     assert len(calls) == 3

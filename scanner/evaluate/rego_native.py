@@ -1,0 +1,178 @@
+"""rego-cpp's C API, called directly where regopy's wrappers cost more than the work.
+
+Input. `Interpreter.set_input_term(text)` runs rego-cpp's parser over the text: about 150 µs
+for a repository's projected document, more than most queries. The C API also builds an input
+from values pushed one at a time (regoNewInput, regoInputString, ..., regoSetInput), for about a
+fifth of that. regopy wraps it as `Input(value)` but gets strings wrong: rego-cpp keeps every
+string in its JSON-escaped spelling, so a value holding a quote, a backslash or a control
+character must be pushed escaped, and `Input` pushes it raw. set_input pushes every string
+(keys included) exactly as `json.dumps` spells it between its quotes, so the interpreter holds
+the terms set_input_term would have parsed; tests/test_rego_native.py proves it on adversarial
+documents. Two differences remain, and both send a document through set_input_term instead:
+- the C API spells a float with std::to_string (six decimals) and cannot carry an integer
+  outside int64: a document holding either is parsed from text;
+- it builds array elements without the Term wrapper the parser gives them. Every operator and
+  builtin tried reads them the same, except those that render a term back to text:
+  json.marshal, json.marshal_with_options and yaml.marshal of an array, and sprintf's %s verb
+  of an array or of an object found in one. A control whose modules call the first three, or
+  sprintf with a %s verb (or with a format that is not a literal), is never pushed (pushable).
+
+Output. regopy's `Output` asks for the answer's text twice and wraps it in objects the engine
+does not need; query reads it once.
+"""
+
+import ctypes
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from regopy import Interpreter, RegoError
+
+from scanner.evaluate.input_paths import code_only, comments_removed
+
+try:  # regopy's ctypes handle on librego_shared, whose C functions are rego-cpp's API
+    from regopy.rego_shared import rego as _lib
+    from regopy.rego_shared import rego_get_error
+
+    # The push calls take well under a microsecond of C each: called through a PyDLL view of the
+    # same library they keep the GIL, which costs less than releasing and retaking it per node.
+    _pushes = ctypes.PyDLL(_lib._name, handle=_lib._handle)
+    _pushes.regoNewInput.argtypes = []
+    _pushes.regoNewInput.restype = ctypes.c_void_p
+    _pushes.regoFreeInput.argtypes = [ctypes.c_void_p]
+    _pushes.regoFreeInput.restype = None
+    for _name, _args in {
+        "regoInputString": [ctypes.c_void_p, ctypes.c_char_p],
+        "regoInputInt": [ctypes.c_void_p, ctypes.c_int64],
+        "regoInputBoolean": [ctypes.c_void_p, ctypes.c_bool],
+        "regoInputNull": [ctypes.c_void_p],
+        "regoInputObjectItem": [ctypes.c_void_p],
+        "regoInputObject": [ctypes.c_void_p, ctypes.c_uint32],
+        "regoInputArray": [ctypes.c_void_p, ctypes.c_uint32],
+        "regoInputValidate": [ctypes.c_void_p],
+        "regoInputSize": [ctypes.c_void_p],
+    }.items():
+        getattr(_pushes, _name).argtypes = _args
+        getattr(_pushes, _name).restype = ctypes.c_uint32
+    AVAILABLE = all(
+        hasattr(_lib, name)
+        for name in (
+            "regoSetInput",
+            "regoBundleQueryEntrypoint",
+            "regoOutputOk",
+            "regoOutputJSONSize",
+            "regoOutputJSON",
+            "regoFreeOutput",
+        )
+    )
+except (ImportError, AttributeError):  # a regopy laid out differently: use its public API
+    AVAILABLE = False
+
+_RENDERS_TERMS = re.compile(r"\b(?:json\.marshal(?:_with_options)?|yaml\.marshal)\s*\(")
+_SPRINTF = re.compile(r"\bsprintf\s*\(")
+_SPRINTF_LITERAL = re.compile(r'\bsprintf\s*\(\s*(?:"((?:[^"\\\n]|\\.)*)"|`([^`]*)`)')
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+_OK = 0
+# Keys and values repeat across documents ("repositoryName", "IMMUTABLE", account ids): their
+# pushed spelling is remembered, up to a bound that keeps memory flat on unique values.
+_SPELLINGS: dict[str, bytes] = {}
+_MAX_SPELLINGS = 100_000
+
+
+def pushable(sources: Iterable[str]) -> bool:
+    """Whether a control made of these Rego modules reads a pushed input exactly as a parsed one:
+    true unless one of them renders terms back to text in a way pushed arrays change."""
+    for source in sources:
+        code = code_only(source)
+        if _RENDERS_TERMS.search(code):
+            return False
+        formats = [q or b for q, b in _SPRINTF_LITERAL.findall(comments_removed(source))]
+        if len(formats) != len(_SPRINTF.findall(code)):
+            return False  # a format that is not a literal could hold %s
+        if any("%s" in f for f in formats):
+            return False
+    return True
+
+
+def set_input(interpreter: Interpreter, document: Any, *, push: bool = True) -> None:
+    """interpreter.set_input_term(json.dumps(document, ensure_ascii=False)), only faster when
+    push is true (see pushable)."""
+    if push and AVAILABLE:
+        handle = _pushes.regoNewInput()
+        try:
+            # rego-cpp's input keeps the first error it meets and ignores later calls, so one
+            # check at the end covers every push.
+            _push(handle, document)
+            if (
+                _pushes.regoInputValidate(handle) == _OK
+                and _pushes.regoInputSize(handle) == 1
+                and _lib.regoSetInput(interpreter._impl, handle) == _OK
+            ):
+                return
+        except (_NotRepresentable, UnicodeEncodeError):
+            pass
+        finally:
+            _pushes.regoFreeInput(handle)
+    # The parser reports what is wrong with a document; the fast path only says "not OK".
+    interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
+
+
+def query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[bool, str]:
+    """(ok, text) of one entrypoint's answer: the answer's JSON ("undefined" when there is none)
+    when ok, else rego-cpp's error text."""
+    if not AVAILABLE:
+        output = interpreter.query_bundle_entrypoint(bundle, entrypoint.decode())
+        return output.ok(), str(output)
+    output = _lib.regoBundleQueryEntrypoint(interpreter._impl, bundle._impl, entrypoint)
+    if not output:
+        raise RegoError(rego_get_error(interpreter._impl))
+    try:
+        size = _lib.regoOutputJSONSize(output)
+        buffer = ctypes.create_string_buffer(size)
+        if _lib.regoOutputJSON(output, buffer, size) != _OK:
+            raise RegoError(rego_get_error(interpreter._impl))
+        return bool(_lib.regoOutputOk(output)), buffer.value.decode("utf-8")
+    finally:
+        _lib.regoFreeOutput(output)
+
+
+class _NotRepresentable(Exception):
+    """A value the node-by-node API cannot carry exactly."""
+
+
+def _push(handle: Any, value: Any) -> None:
+    kind = type(value)
+    if kind is str:
+        _pushes.regoInputString(handle, _spelling(value))
+    elif kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _NotRepresentable
+            _pushes.regoInputString(handle, _spelling(key))
+            _push(handle, item)
+            _pushes.regoInputObjectItem(handle)
+        _pushes.regoInputObject(handle, len(value))
+    elif kind is list:
+        for item in value:
+            _push(handle, item)
+        _pushes.regoInputArray(handle, len(value))
+    elif value is None:
+        _pushes.regoInputNull(handle)
+    elif kind is bool:
+        _pushes.regoInputBoolean(handle, value)
+    elif kind is int and _INT64_MIN <= value <= _INT64_MAX:
+        _pushes.regoInputInt(handle, value)
+    else:  # floats, big integers, tuples, subclasses: let json.dumps and the parser decide
+        raise _NotRepresentable
+
+
+def _spelling(text: str) -> bytes:
+    spelled = _SPELLINGS.get(text)
+    if spelled is None:
+        escaped = json.dumps(text, ensure_ascii=False)[1:-1] if _NEEDS_ESCAPE.search(text) else text
+        spelled = escaped.encode("utf-8")  # a lone surrogate raises: the text path decides
+        if len(_SPELLINGS) < _MAX_SPELLINGS:
+            _SPELLINGS[text] = spelled
+    return spelled
