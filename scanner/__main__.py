@@ -2,4 +2,5 @@
 
 from scanner.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # importing the module (tools, multiprocessing) must not run the CLI
+    raise SystemExit(main())
