@@ -10,7 +10,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
-from scanner.evaluate import documents
+from scanner.evaluate import documents, shards
 from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
 from scanner.evaluate.engine import Engine, EngineError, Verdict
 from scanner.evaluate.memo import MemoisingEngine, control_reads
@@ -29,46 +29,80 @@ def evaluate_snapshot(
     engine_factory: EngineFactory = RegopyEngine,
     workers: int = 2,
     memoise: bool = True,
+    process_threshold: int = shards.PROCESS_THRESHOLD,
 ) -> Results:
     """memoise=False hands every document to the engine as it is, one query per cell: the
-    reference the parity tests compare the default (projected, memoised) path against."""
+    reference the parity tests compare the default (projected, memoised) path against.
+
+    Workers are threads, or forked processes for an estate of process_threshold repositories
+    or more when the engine can run in them (scanner.evaluate.shards)."""
     data = {"ecrscan": {"config": config.policy_data()}}
-    engine = engine_factory(policies.modules, data, [c.entrypoint for c in policies.controls])
-    if memoise:
-        engine = MemoisingEngine(engine, control_reads(policies))
-    try:
-        results = list(_gap_results(snapshot, policies.controls))
-        results += _verdict_results(snapshot, policies.controls, engine, workers)
-    finally:
-        engine.close()
-    return Results(_metadata(snapshot, policies, config, engine.name), results)
+    entrypoints = [c.entrypoint for c in policies.controls]
+    reads = control_reads(policies) if memoise else {}
+
+    def new_engine() -> Engine:
+        engine = engine_factory(policies.modules, data, entrypoints)
+        return MemoisingEngine(engine, reads) if memoise else engine
+
+    results = list(_gap_results(snapshot, policies.controls))
+    repositories = documents.repository_count(snapshot)
+    if shards.usable(workers, repositories, engine_factory, process_threshold):
+        probe = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
+        engine_name = probe.name
+        probe.close()
+
+        def judge_share(worker: int, of: int) -> list[list[Result]]:
+            engine = new_engine()
+            try:
+                return _verdict_groups(snapshot, policies.controls, engine, 1, (worker, of))
+            finally:
+                engine.close()
+
+        results += shards.judge_in_processes(judge_share, workers)
+    else:
+        engine = new_engine()
+        engine_name = engine.name
+        try:
+            for group in _verdict_groups(snapshot, policies.controls, engine, workers):
+                results += group
+        finally:
+            engine.close()
+    return Results(_metadata(snapshot, policies, config, engine_name), results)
 
 
-def _verdict_results(
-    snapshot: dict[str, Any], controls: Sequence[Control], engine: Engine, workers: int
-) -> list[Result]:
+def _verdict_groups(
+    snapshot: dict[str, Any],
+    controls: Sequence[Control],
+    engine: Engine,
+    workers: int,
+    share: tuple[int, int] = (0, 1),
+) -> list[list[Result]]:
+    """The results of each judged resource, in resource order; share (k, n) keeps resources
+    k, k + n, k + 2n, ... of those any control applies to."""
     by_type = {
         t: [c for c in controls if c.resource_type == t]
         for t in {c.resource_type for c in controls}
     }
+    worker, of = share
+    applicable = (r for r in documents.resources(snapshot) if by_type.get(r.resource_type))
     batches = _batches(
-        (r for r in documents.resources(snapshot) if by_type.get(r.resource_type)), BATCH_SIZE
+        (r for index, r in enumerate(applicable) if index % of == worker), BATCH_SIZE
     )
 
-    def judge(batch: list[documents.Resource]) -> list[Result]:
-        results = []
+    def judge(batch: list[documents.Resource]) -> list[list[Result]]:
         # One batch holds one resource type at a time: see _batches.
-        applicable = by_type[batch[0].resource_type]
-        answers = engine.verdicts([c.entrypoint for c in applicable], [r.document for r in batch])
-        for resource, answer in zip(batch, answers, strict=True):
-            results += [_result(resource, c, answer[c.entrypoint]) for c in applicable]
-        return results
+        judged = by_type[batch[0].resource_type]
+        answers = engine.verdicts([c.entrypoint for c in judged], [r.document for r in batch])
+        return [
+            [_result(resource, c, answer[c.entrypoint]) for c in judged]
+            for resource, answer in zip(batch, answers, strict=True)
+        ]
 
-    results: list[Result] = []
+    groups: list[list[Result]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
         for chunk in _bounded_map(pool, judge, batches, ahead=4 * max(1, workers)):
-            results += chunk
-    return results
+            groups += chunk
+    return groups
 
 
 def _bounded_map(pool: ThreadPoolExecutor, fn: Callable, items: Iterator, ahead: int) -> Iterator:

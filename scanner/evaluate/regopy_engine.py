@@ -27,6 +27,7 @@ from scanner.evaluate.rego_errors import describe
 
 class RegopyEngine(Engine):
     name = "regopy"
+    runs_in_worker_processes = True  # forked after compiling: nothing runs in the background
 
     def __init__(
         self, modules: Mapping[str, str], data: Mapping[str, Any], entrypoints: Sequence[str]
