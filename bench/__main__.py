@@ -71,7 +71,8 @@ def table(report: dict) -> str:
             round(sum(e["seconds"].values()), 1),
             "",
             f"{e['repositories_per_second']} ({e['end_to_end_repositories_per_second']})",
-            e["peak_rss_mb"],
+            # With worker processes, the whole tree's proportional set size is the real figure.
+            f"{e['peak_rss_mb']} (all processes: {e.get('peak_pss_mb')} PSS)",
         ]
         for e in report["evaluation"]
     ]

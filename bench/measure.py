@@ -7,6 +7,7 @@ import json
 import os
 import resource
 import subprocess
+import threading
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,3 +51,60 @@ def own_peak_rss_kb() -> int:
 
 def peak_rss_mb(kilobytes: int) -> float:
     return kilobytes / 1024
+
+
+class PeakMemory:
+    """The most memory this process and its worker processes held at once, sampled.
+
+    ru_maxrss cannot answer that for forked workers: each one's resident set counts the pages it
+    shares with its parent, so summing them counts the snapshot several times. The proportional
+    set size (Pss, /proc/PID/smaps_rollup) splits every shared page between its sharers, so the
+    sum over the process tree is the memory the tree actually holds. Linux only; elsewhere the
+    figure stays None.
+    """
+
+    def __init__(self, every_seconds: float = 0.2):
+        self.every = every_seconds
+        self.peak_kb: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "PeakMemory":
+        if Path("/proc/self/smaps_rollup").exists():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            total = sum(_pss_kb(pid) for pid in _tree(os.getpid()))
+            self.peak_kb = max(self.peak_kb or 0, total)
+            if self._stop.wait(self.every):
+                return
+
+
+def _tree(pid: int) -> list[int]:
+    pids, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                pending += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return pids
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass  # the process ended between listing and reading
+    return 0
