@@ -7,8 +7,8 @@ import json
 import os
 import resource
 import subprocess
-import threading
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
