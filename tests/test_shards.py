@@ -19,7 +19,7 @@ from scanner.evaluate.regopy_engine import RegopyEngine
 from scanner.resources import policy_dir
 
 pytestmark = pytest.mark.skipif(
-    not shards.usable(2, 1, RegopyEngine, 0), reason="worker processes need fork (POSIX)"
+    not shards.usable(2, RegopyEngine), reason="worker processes need fork (POSIX)"
 )
 
 
@@ -37,17 +37,16 @@ def _cells(results):
 
 def test_processes_and_threads_give_the_same_results_in_the_same_order(estate):
     snapshot, policies, config = estate
-    threads = evaluate_snapshot(snapshot, policies, config, workers=2, process_threshold=10**9)
-    processes = evaluate_snapshot(snapshot, policies, config, workers=3, process_threshold=1)
+    threads = evaluate_snapshot(snapshot, policies, config, workers=2)
+    processes = evaluate_snapshot(snapshot, policies, config, workers=3, processes=True)
     assert _cells(processes) == _cells(threads)
     assert processes.metadata["engine"] == threads.metadata["engine"] == "regopy"
     assert len(processes.results) > 4000
 
 
-def test_small_estates_and_one_worker_stay_in_process():
-    assert not shards.usable(2, 400, RegopyEngine, shards.PROCESS_THRESHOLD)
-    assert not shards.usable(1, 10**6, RegopyEngine, 0)
-    assert not shards.usable(2, 10**6, object, 0)  # an engine that has not said it can fork
+def test_one_worker_or_an_engine_that_cannot_fork_stays_in_process():
+    assert not shards.usable(1, RegopyEngine)
+    assert not shards.usable(2, object)  # an engine that has not said it can run in a fork
 
 
 class _DyingEngine(RegopyEngine):
@@ -66,7 +65,7 @@ def test_a_worker_that_dies_becomes_one_clear_error(estate):
             config,
             engine_factory=_DyingEngine,
             workers=2,
-            process_threshold=1,
+            processes=True,
         )
 
 
@@ -85,7 +84,7 @@ class SlowEngine(RegopyEngine):
 
 if __name__ == "__main__":
     evaluate_snapshot(synthetic.snapshot(50), load_policies(policy_dir()), config_from_mapping({}),
-                      engine_factory=SlowEngine, workers=2, process_threshold=1)
+                      engine_factory=SlowEngine, workers=2, processes=True)
 """
 
 
@@ -116,3 +115,31 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_the_cli_evaluates_in_processes_on_request(tmp_path, estate):
+    import json
+
+    from scanner.cli import main
+
+    snapshot, _, _ = estate
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(snapshot))
+    outputs = {}
+    for name, extra in {"threads": [], "processes": ["--processes"]}.items():
+        out = tmp_path / f"{name}.json"
+        code = main(["evaluate", str(path), "--format", f"json={out}", "--workers", "2", *extra])
+        assert code in (1, 3)
+        outputs[name] = [
+            (r["control_id"], r["resource_id"], r["status"], r["reason"])
+            for r in json.loads(out.read_text())["results"]
+        ]
+    assert outputs["processes"] == outputs["threads"]
+
+
+def test_processes_need_the_embedded_engine(capsys):
+    from scanner.cli import main
+
+    code = main(["evaluate", "missing.json", "--processes", "--engine", "opa-embedded"])
+    assert code == 2
+    assert "--processes runs the embedded engine" in capsys.readouterr().err

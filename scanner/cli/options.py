@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scanner.config import load_config
 from scanner.errors import InputError
+from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
 from scanner.evaluate.engines import ENGINES, engine_factory
 from scanner.fileio import write_chunks_atomic, write_text_atomic
@@ -57,6 +58,12 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--workers", type=int, default=2, metavar="N", help="evaluation threads (default: 2)"
+    )
+    group.add_argument(
+        "--processes",
+        action="store_true",
+        help="evaluate in --workers forked processes instead of threads: about 1.4 times as "
+        "fast on a large estate, about twice the memory (POSIX, regopy engine)",
     )
 
 
@@ -187,6 +194,11 @@ def engine_from(args: argparse.Namespace):
 def check_workers(args: argparse.Namespace) -> None:
     if args.workers < 1:
         raise InputError("--workers must be at least 1")
+    if getattr(args, "processes", False):
+        if not shards.fork_available():
+            raise InputError("--processes needs fork, which this platform lacks; drop it")
+        if args.engine != "regopy":
+            raise InputError("--processes runs the embedded engine; drop it or use --engine regopy")
 
 
 def emit(text: str, output: str | None) -> None:

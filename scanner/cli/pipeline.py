@@ -31,7 +31,12 @@ def judge(
 ) -> Results:
     started = utc_now()
     results = evaluate_snapshot(
-        snapshot, policies, config, engine_factory=engine_factory, workers=workers
+        snapshot,
+        policies,
+        config,
+        engine_factory=engine_factory,
+        workers=workers,
+        processes=getattr(args, "processes", False),
     )
     apply_suppressions(results, suppressions_by_resource(snapshot))
     results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost

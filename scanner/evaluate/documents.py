@@ -77,11 +77,6 @@ def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
         yield from _vpcs(scope, partition, origin)
 
 
-def repository_count(snapshot: dict[str, Any]) -> int:
-    """How many repository documents resources() yields: the bulk of any estate."""
-    return sum(len(scope["repositories"] or []) for scope in snapshot["inventory"])
-
-
 def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
     partition = snapshot["partition"]
     for scope in snapshot["inventory"]:

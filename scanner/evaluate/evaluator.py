@@ -29,13 +29,13 @@ def evaluate_snapshot(
     engine_factory: EngineFactory = RegopyEngine,
     workers: int = 2,
     memoise: bool = True,
-    process_threshold: int = shards.PROCESS_THRESHOLD,
+    processes: bool = False,
 ) -> Results:
     """memoise=False hands every document to the engine as it is, one query per cell: the
     reference the parity tests compare the default (projected, memoised) path against.
 
-    Workers are threads, or forked processes for an estate of process_threshold repositories
-    or more when the engine can run in them (scanner.evaluate.shards)."""
+    Workers are threads, or with processes=True forked processes where the platform and the
+    engine allow (scanner.evaluate.shards)."""
     data = {"ecrscan": {"config": config.policy_data()}}
     entrypoints = [c.entrypoint for c in policies.controls]
     reads = control_reads(policies) if memoise else {}
@@ -45,8 +45,7 @@ def evaluate_snapshot(
         return MemoisingEngine(engine, reads) if memoise else engine
 
     results = list(_gap_results(snapshot, policies.controls))
-    repositories = documents.repository_count(snapshot)
-    if shards.usable(workers, repositories, engine_factory, process_threshold):
+    if processes and shards.usable(workers, engine_factory):
         probe = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
         engine_name = probe.name
         probe.close()

@@ -1,16 +1,19 @@
-"""Evaluate a large estate in forked worker processes, one share of the resources each.
+"""Evaluation in forked worker processes, one share of the resources each (--processes).
 
 rego-cpp releases the GIL while it evaluates, but everything around a query (projecting the
 document, pushing it node by node, reading the answer, building the result) is Python and holds
 it: two threads reach about 1.3 times one thread on two cores. Two processes share nothing and
 reach about 1.7 (30,000 repositories: 982/s with two threads, 1,351/s with two processes).
 
-Each worker is forked, so it reads the snapshot the parent already holds without a copy being
-sent; gc.freeze() first keeps the workers' garbage collector from writing to (and so copying)
-the parent's pages. Worker k judges resources k, k + n, k + 2n, ... with its own engine and
-memo, and the parent puts the answers back in resource order, so the results are the ones the
-threads would have produced, in the same order. Fork exists only on POSIX, and a worker costs
-about a second to start and compile the policies, hence the conditions in `usable`.
+The price is memory, which is why processes are asked for, not the default. Each worker is
+forked, so it reads the snapshot the parent already holds without a copy being sent, and
+gc.freeze() keeps the workers' garbage collector off the parent's pages; but merely reading an
+object writes its reference count, so each worker ends up copying most of the pages it walks.
+At 100,000 repositories the process tree peaks at about twice the memory of threads.
+
+Worker k judges resources k, k + n, k + 2n, ... with its own engine and memo, and the parent puts
+the answers back in resource order, so the results are the ones the threads would have produced,
+in the same order. Fork exists only on POSIX; see `usable`.
 """
 
 import ctypes
@@ -27,18 +30,19 @@ from typing import Any
 from scanner.evaluate.engine import EngineError
 from scanner.evaluate.results import Result
 
-PROCESS_THRESHOLD = 5000  # repositories; below this, threads finish before workers pay back
-
 # What a forked worker needs, set by the parent just before the fork: (job, workers).
 _job: tuple[Callable[[int, int], list[list[Result]]], int] | None = None
 
 
-def usable(workers: int, repositories: int, engine_factory: Any, threshold: int) -> bool:
+def fork_available() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def usable(workers: int, engine_factory: Any) -> bool:
     return (
         workers > 1
-        and repositories >= threshold
         and getattr(engine_factory, "runs_in_worker_processes", False)
-        and "fork" in multiprocessing.get_all_start_methods()
+        and fork_available()
     )
 
 
