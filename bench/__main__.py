@@ -1,7 +1,7 @@
 """`python -m bench` (= `make bench`): collection and evaluation at scale, a table and a JSON file.
 
 python -m bench                                   # the sizes the README quotes
-python -m bench --collect 100 --evaluate 1000     # a quick look
+python -m bench --collect 100 --evaluate 1000 --evaluate-processes   # a quick look
 python -m bench --throttled 200                   # a quick look at collection under throttling
 """
 
@@ -29,6 +29,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--collect", type=int, nargs="*", default=[500, 2000], metavar="N")
     parser.add_argument("--evaluate", type=int, nargs="*", default=[10_000, 100_000], metavar="N")
+    parser.add_argument(
+        "--evaluate-processes",
+        type=int,
+        nargs="*",
+        default=[10_000, 100_000],
+        metavar="N",
+        help="evaluation sizes measured again with --processes (forked workers)",
+    )
     parser.add_argument("--throttled", type=int, nargs="*", default=[5000], metavar="N")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -40,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "targets": TARGETS,
         "collection": collection.run(args.collect),
-        "evaluation": evaluation.run(args.evaluate, workers=args.workers),
+        "evaluation": evaluation.run(args.evaluate, workers=args.workers)
+        + evaluation.run(args.evaluate_processes, workers=args.workers, processes=True),
         "throttling": throttling.run(args.throttled),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -66,7 +75,7 @@ def table(report: dict) -> str:
     ]
     rows += [
         [
-            f"evaluate ({e['controls']} controls)",
+            f"evaluate ({e['controls']} controls, {'processes' if e['processes'] else 'threads'})",
             e["repositories"],
             round(sum(e["seconds"].values()), 1),
             "",

@@ -21,11 +21,15 @@ from bench.measure import PeakMemory, in_child, own_peak_rss_kb
 REPOSITORIES_PER_ACCOUNT = 500  # 100,000 repositories = 200 accounts x 3 regions
 
 
-def run(sizes: list[int], *, workers: int = 2, memoise: bool = True) -> list[dict[str, Any]]:
-    return [measure(size, workers=workers, memoise=memoise) for size in sizes]
+def run(
+    sizes: list[int], *, workers: int = 2, memoise: bool = True, processes: bool = False
+) -> list[dict[str, Any]]:
+    return [measure(size, workers=workers, memoise=memoise, processes=processes) for size in sizes]
 
 
-def measure(repositories: int, *, workers: int = 2, memoise: bool = True) -> dict[str, Any]:
+def measure(
+    repositories: int, *, workers: int = 2, memoise: bool = True, processes: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="ecrscan-bench-") as scratch:
         snapshot = Path(scratch) / "snapshot.json"
         in_child("bench.evaluation", "--generate", str(repositories), str(snapshot))
@@ -36,8 +40,9 @@ def measure(repositories: int, *, workers: int = 2, memoise: bool = True) -> dic
             str(Path(scratch) / "results.json"),
             str(workers),
             "memoise" if memoise else "whole",
+            "processes" if processes else "threads",
         )
-    figures.update(repositories=repositories, workers=workers, memoise=memoise)
+    figures.update(repositories=repositories, workers=workers, memoise=memoise, processes=processes)
     evaluate = figures["seconds"]["evaluate"]
     figures["repositories_per_second"] = round(repositories / evaluate) if evaluate else None
     # CPU seconds do not depend on what else the machine runs: per core, at full use.
@@ -61,7 +66,9 @@ def generate(repositories: int, path: str) -> None:
     print(json.dumps({"ru_maxrss_kb": own_peak_rss_kb()}))
 
 
-def evaluate(snapshot_path: str, results_path: str, workers: int, memoise: bool) -> None:
+def evaluate(
+    snapshot_path: str, results_path: str, workers: int, memoise: bool, processes: bool
+) -> None:
     """What `ecrscan evaluate SNAPSHOT --format json --output FILE` does, phase by phase."""
     from scanner import snapshot as snapshots
     from scanner.cli.options import emit_chunks
@@ -88,7 +95,9 @@ def evaluate(snapshot_path: str, results_path: str, workers: int, memoise: bool)
         lap("validate")
         policies = load_policies(policy_dir())
         config = config_from_mapping({"trusted_accounts": [synthetic.TRUSTED]})
-        results = evaluate_snapshot(snapshot, policies, config, workers=workers, memoise=memoise)
+        results = evaluate_snapshot(
+            snapshot, policies, config, workers=workers, memoise=memoise, processes=processes
+        )
         lap("evaluate")
         emit_chunks(json_format.chunks(results), results_path)  # as `--format json --output` does
         lap("write_json")
@@ -115,4 +124,10 @@ if __name__ == "__main__":
     if sys.argv[1] == "--generate":
         generate(int(sys.argv[2]), sys.argv[3])
     else:
-        evaluate(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "memoise")
+        evaluate(
+            sys.argv[2],
+            sys.argv[3],
+            int(sys.argv[4]),
+            sys.argv[5] == "memoise",
+            sys.argv[6] == "processes",
+        )

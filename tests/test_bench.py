@@ -69,3 +69,12 @@ def test_evaluation_bench_reports_each_phase():
     assert figures["peak_rss_mb"] > 0
     text = table({"collection": [], "evaluation": [figures]})
     assert "evaluate" in text and str(figures["repositories"]) in text
+
+
+def test_evaluation_bench_counts_worker_processes():
+    figures = evaluation.measure(40, processes=True)
+    assert figures["processes"] is True
+    assert figures["workers_peak_rss_mb"] > 0  # the forked workers ran and were waited for
+    if figures["peak_pss_mb"] is not None:  # Linux: the process tree was sampled
+        assert figures["peak_pss_mb"] > 0
+    assert "processes" in table({"collection": [], "evaluation": [figures]})
