@@ -37,105 +37,106 @@ package ecr.image_vulnerabilities
 
 import data.lib.verdict as outcome
 
-_images := input.derived.images
+# Evaluation cost matters here (rego-cpp runs one query per repository): verdicts are named rules
+# rather than object literals in the else chains, since rego-cpp pays for every literal in a
+# branch it passes over, and the cheaper or more common condition is tested first.
 
-_newest := _images.newestImage
+_newest := input.derived.images.newestImage
 
 _status := _newest.imageScanStatus.status
 
 _enhanced if input.registry.scanningConfiguration.scanType == "ENHANCED"
 
-# Most severe first, so counts read in that order.
-_order := ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"]
-
 _threshold := data.ecrscan.config.vulnerability_severity
 
-_rank := {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3, "INFORMATIONAL": 4}
-
-_counted := [s |
-	some s in _order
-	_rank[s] <= _rank[_threshold]
-]
+# The severities at or above the threshold, most severe first, so counts read in that order.
+_counted := ["CRITICAL"] if {
+	_threshold == "CRITICAL"
+} else := ["CRITICAL", "HIGH"] if {
+	_threshold == "HIGH"
+} else := ["CRITICAL", "HIGH", "MEDIUM"] if {
+	_threshold == "MEDIUM"
+} else := ["CRITICAL", "HIGH", "MEDIUM", "LOW"] if {
+	_threshold == "LOW"
+} else := ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL"] if {
+	_threshold == "INFORMATIONAL"
+} else := []
 
 _counts := input.inspectorFindings.severityCounts if _enhanced else := _newest.findingSeverityCounts
 
-_count(s) := n if {
-	n := _counts[s]
-	is_number(n)
-} else := 0
-
 _found := [text |
 	some s in _counted
-	_count(s) > 0
-	text := concat(" ", [format_int(_count(s), 10), s])
+	n := _counts[s]
+	is_number(n)
+	n > 0
+	text := concat(" ", [format_int(n, 10), s])
 ]
 
 _source := "Amazon Inspector (ENHANCED scanning)" if _enhanced else := "ECR basic scanning"
 
-_image_text := concat("", ["newest image ", _newest.imageDigest, _tags_text]) if {
+_image_text := concat("", ["newest image ", digest, " (", concat(", ", _newest.imageTags), ")"]) if {
+	digest := _newest.imageDigest
+	is_string(digest)
+	count(_newest.imageTags) > 0
+} else := concat("", ["newest image ", _newest.imageDigest]) if {
 	is_string(_newest.imageDigest)
 } else := "newest image"
-
-_tags_text := concat("", [" (", concat(", ", _newest.imageTags), ")"]) if {
-	count(_newest.imageTags) > 0
-} else := ""
 
 _scanned if {
 	_status == "COMPLETE"
 }
 
+# The status first: the scan type is read only for an ACTIVE image.
 _scanned if {
-	_enhanced
 	_status == "ACTIVE"
-}
-
-_counts_known if is_object(_counts)
-
-# Named rules rather than `not is_object(...)` inline: OPA and rego-cpp disagree on negating a
-# builtin call whose argument is undefined.
-_newest_known if is_object(_newest)
-
-_empty if {
-	is_object(_images)
-	_images.imageCount == 0
-}
-
-_empty if {
-	is_object(_images)
-	_newest == null
-}
-
-_inspector_failed if {
 	_enhanced
-	input.errors.inspectorFindings != null
 }
-
-_status_text := concat("", ["scan status is ", _status]) if is_string(_status) else := "it was never scanned"
 
 # Planned infrastructure (ecrscan iac, origin "iac") holds no images yet: whatever the source
 # cannot tell (even an unknown registry setting), this control has nothing to judge there.
-_planned if input.origin == "iac"
+_planned := {"status": "N/A", "reason": "images and their scan findings are live state; planned infrastructure holds none yet"}
 
-verdict := {"status": "N/A", "reason": "images and their scan findings are live state; planned infrastructure holds none yet"} if {
-	_planned
-} else := v if {
-	v := outcome.errors_of(input.errors, ["images"])
-} else := v if {
-	v := outcome.errors_of(input.registry.errors, ["scanningConfiguration"])
-} else := outcome.error(input.errors.inspectorFindings) if {
-	_inspector_failed
-} else := {"status": "N/A", "reason": "the repository holds no images"} if {
-	_empty
-} else := {"status": "FAIL", "reason": "the image list is missing from the input, so the newest image cannot be shown to be scanned"} if {
-	not _newest_known
-} else := {"status": "FAIL", "reason": concat("", [_image_text, " is not scanned: ", _status_text])} if {
-	not _scanned
-} else := {"status": "FAIL", "reason": concat("", [_image_text, " has no finding counts from ", _source])} if {
-	not _counts_known
-} else := {"status": "FAIL", "reason": concat("", [
+_empty := {"status": "N/A", "reason": "the repository holds no images"}
+
+_unknown := {"status": "FAIL", "reason": "the image list is missing from the input, so the newest image cannot be shown to be scanned"}
+
+_not_scanned := {"status": "FAIL", "reason": concat("", [_image_text, " is not scanned: scan status is ", _status])} if {
+	is_string(_status)
+} else := {"status": "FAIL", "reason": concat("", [_image_text, " is not scanned: it was never scanned"])}
+
+_no_counts := {"status": "FAIL", "reason": concat("", [_image_text, " has no finding counts from ", _source])}
+
+_findings := {"status": "FAIL", "reason": concat("", [
 	_image_text, " has ", concat(", ", _found), " finding(s) at or above ", _threshold, " (", _source, ")",
-])} if {
-	count(_found) > 0
-} else := {"status": "PASS", "reason": concat("", [
+])}
+
+_clean := {"status": "PASS", "reason": concat("", [
 	_image_text, " is scanned and has no findings at or above ", _threshold, " (", _source, ")",
 ])}
+
+# The verdict on a newest image that is known (an object).
+_judged := _not_scanned if {
+	not _scanned
+} else := _findings if {
+	is_object(_counts)
+	count(_found) > 0
+} else := _clean if {
+	is_object(_counts)
+} else := _no_counts
+
+verdict := _planned if {
+	input.origin == "iac"
+} else := outcome.error(input.errors.images) if {
+	input.errors.images != null
+} else := outcome.error(input.registry.errors.scanningConfiguration) if {
+	input.registry.errors.scanningConfiguration != null
+} else := outcome.error(input.errors.inspectorFindings) if {
+	input.errors.inspectorFindings != null
+	_enhanced
+} else := _empty if {
+	input.derived.images.imageCount == 0
+} else := _judged if {
+	is_object(_newest)
+} else := _empty if {
+	is_null(_newest)
+} else := _unknown

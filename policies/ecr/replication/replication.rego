@@ -42,6 +42,10 @@ package ecr.replication
 import data.lib.selector
 import data.lib.verdict as outcome
 
+# Evaluation cost matters here (rego-cpp runs one query per repository): verdicts are named rules
+# rather than object literals in the else chain, since rego-cpp pays for every literal in a branch
+# it passes over.
+
 _name := input.repository.repositoryName
 
 _selector := data.ecrscan.config.replicated_repositories
@@ -50,18 +54,36 @@ _configuration := input.registry.replicationConfiguration
 
 _rules := _configuration.rules if is_array(_configuration.rules) else := []
 
-_selected if selector.selects(_selector, _name, input.tags)
+# lib.selector's selects (and lib.wildcard's matches: glob.match with null delimiters), inlined:
+# one rule instead of two function calls on every query, and an else so the tags are not searched
+# when a name pattern already matched. Like a call of selects, it is undefined when input.tags is
+# (an assignment, not `_ = input.tags`, which rego-cpp does not evaluate first).
+_selected := true if {
+	tags := input.tags
+	is_string(_name)
+	some pattern in _selector.name_patterns
+	is_string(pattern)
+	glob.match(pattern, null, _name)
+} else := true if {
+	some tag in input.tags
+	some wanted in _selector.tags
+	tag.Key == wanted.key
+	tag.Value == wanted.value
+}
 
-_elsewhere(d) if d.region != input.region
-
-_elsewhere(d) if d.registryId != input.account_id
+# Boolean helpers written as else chains: rego-cpp then stops at the first body that holds.
+_elsewhere(d) := true if {
+	d.region != input.region
+} else := true if {
+	d.registryId != input.account_id
+}
 
 _filters(rule) := rule.repositoryFilters if is_array(rule.repositoryFilters) else := []
 
-_applies(rule) if count(_filters(rule)) == 0
-
-_applies(rule) if {
-	some f in _filters(rule)
+_applies(filters) := true if {
+	count(filters) == 0
+} else := true if {
+	some f in filters
 	f.filterType == "PREFIX_MATCH"
 	is_string(f.filter)
 	is_string(_name)
@@ -70,7 +92,7 @@ _applies(rule) if {
 
 _destinations := {text |
 	some rule in _rules
-	_applies(rule)
+	_applies(_filters(rule))
 	some d in rule.destinations
 	_elsewhere(d)
 	text := concat(" in account ", [d.region, d.registryId])
@@ -82,13 +104,6 @@ _hint := concat("", [" (the replication rules cover prefixes ", outcome.quoted(_
 	count(_prefixes) > 0
 } else := concat("", [" (", format_int(count(_rules), 10), " replication rule(s))"])
 
-_tags_unreadable if {
-	selector.needs_tags(_selector, _name)
-	input.errors.tags != null
-}
-
-_configuration_known if is_object(_configuration)
-
 # Planned infrastructure (ecrscan iac, origin "iac") manages only the registry settings its
 # sources declare (input.registry.declared); one it leaves out is managed elsewhere, if at all.
 _declared if {
@@ -96,25 +111,38 @@ _declared if {
 	setting == "replicationConfiguration"
 }
 
-_unmanaged if {
+_unmanaged := {"status": "N/A", "reason": "the registry replication configuration is not managed by this source (no aws_ecr_replication_configuration or AWS::ECR::ReplicationConfiguration)"}
+
+_not_selected := {"status": "N/A", "reason": concat("", [_name, " is not selected by replicated_repositories (", selector.describe(_selector), ")"])}
+
+_missing := {"status": "FAIL", "reason": "the registry replication configuration is missing from the input"}
+
+_replicated := {"status": "PASS", "reason": concat("", ["replicated to ", concat(", ", sort(_destinations))])}
+
+_not_replicated(hint) := {"status": "FAIL", "reason": concat("", [
+	"no registry replication rule copies ", _name, " to another region or account", hint,
+])}
+
+# A named rule rather than `not is_object(...)` inline: OPA and rego-cpp disagree on negating a
+# builtin call whose argument is undefined.
+_configuration_known if is_object(_configuration)
+
+# With no rule at all (the common case) the reason is known without building the sets of
+# destinations and prefixes.
+verdict := outcome.error(input.registry.errors.replicationConfiguration) if {
+	input.registry.errors.replicationConfiguration != null
+} else := _unmanaged if {
 	input.origin == "iac"
 	not _declared
-}
-
-_unmanaged_verdict := {"status": "N/A", "reason": "the registry replication configuration is not managed by this source (no aws_ecr_replication_configuration or AWS::ECR::ReplicationConfiguration)"}
-
-verdict := v if {
-	v := outcome.errors_of(input.registry.errors, ["replicationConfiguration"])
-} else := _unmanaged_verdict if {
-	_unmanaged
 } else := outcome.error(input.errors.tags) if {
-	_tags_unreadable
-} else := {"status": "N/A", "reason": concat("", [_name, " is not selected by replicated_repositories (", selector.describe(_selector), ")"])} if {
+	input.errors.tags != null
+	selector.needs_tags(_selector, _name)
+} else := _not_selected if {
 	not _selected
-} else := {"status": "FAIL", "reason": "the registry replication configuration is missing from the input"} if {
+} else := _missing if {
 	not _configuration_known
-} else := {"status": "PASS", "reason": concat("", ["replicated to ", outcome.join(", ", _destinations)])} if {
+} else := _not_replicated(" (0 replication rule(s))") if {
+	_configuration.rules == []
+} else := _replicated if {
 	count(_destinations) > 0
-} else := {"status": "FAIL", "reason": concat("", [
-	"no registry replication rule copies ", _name, " to another region or account", _hint,
-])}
+} else := _not_replicated(_hint)

@@ -31,25 +31,75 @@ package ecr.tag_hygiene
 import data.lib.selector
 import data.lib.verdict as outcome
 
+# Evaluation cost matters here (rego-cpp runs one query per repository): verdicts are named rules
+# rather than object literals in the else chain, since rego-cpp pays for every literal in a branch
+# it passes over.
+
 _name := input.repository.repositoryName
 
 _selector := data.ecrscan.config.production_repositories
 
 _schemes := data.ecrscan.config.tag_schemes
 
-_patterns := {
-	"semver": `^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`,
-	"git_sha": `^(sha-)?[0-9a-f]{7,40}$`,
-	"build_number": `^(build-|b)?[0-9]+$`,
-}
-
 _tags := input.derived.images.tags
 
-_selected if selector.selects(_selector, _name, input.tags)
+# lib.selector's selects (and lib.wildcard's matches: glob.match with null delimiters), inlined:
+# one rule instead of two function calls on every query, and an else so the tags are not searched
+# when a name pattern already matched. Like a call of selects, it is undefined when input.tags is
+# (an assignment, not `_ = input.tags`, which rego-cpp does not evaluate first).
+_selected := true if {
+	tags := input.tags
+	is_string(_name)
+	some pattern in _selector.name_patterns
+	is_string(pattern)
+	glob.match(pattern, null, _name)
+} else := true if {
+	some tag in input.tags
+	some wanted in _selector.tags
+	tag.Key == wanted.key
+	tag.Value == wanted.value
+}
 
-_conforms(tag) if {
-	some scheme in _schemes
-	regex.match(_patterns[scheme], tag)
+# Whether a tag follows one of the configured schemes. rego-cpp compiles a regex on every call
+# (tens of µs; near a hundred for semver), so a cheap test picks the schemes that can match:
+# only semver allows a dot. A tag that is not a string still goes to regex.match, so each engine
+# answers as it did with the schemes' patterns (OPA stops the query on the type error).
+_conforms(tag) := true if {
+	not is_string(tag)
+	regex.match(`^(build-|b)?[0-9]+$`, tag)
+} else := true if {
+	contains(tag, ".")
+	"semver" in _schemes
+	_plain_version(tag)
+} else := true if {
+	contains(tag, ".")
+	"semver" in _schemes
+	regex.match(`^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`, tag)
+} else := true if {
+	not contains(tag, ".")
+	"build_number" in _schemes
+	regex.match(`^(build-|b)?[0-9]+$`, tag)
+} else := true if {
+	not contains(tag, ".")
+	"git_sha" in _schemes
+	regex.match(`^(sha-)?[0-9a-f]{7,40}$`, tag)
+}
+
+# A plain version, v?MAJOR.MINOR.PATCH without leading zeros, always matches the semver pattern,
+# so it is recognised without the regex; any other tag with a dot still meets the regex.
+_plain_version(tag) if {
+	[major, minor, patch] := split(trim_prefix(tag, "v"), ".")
+	_number(major)
+	_number(minor)
+	_number(patch)
+}
+
+_number(p) := true if {
+	p == "0"
+} else := true if {
+	p != ""
+	not startswith(p, "0")
+	trim(p, "0123456789") == ""
 }
 
 # An array: a repository can hold thousands of tags (see lib.verdict on sets).
@@ -77,29 +127,34 @@ _untagged_text := concat("", [format_int(input.derived.images.untaggedImageCount
 	is_number(input.derived.images.untaggedImageCount)
 } else := "untagged images not counted"
 
-_tags_known if is_array(_tags)
-
-_tags_unreadable if {
-	selector.needs_tags(_selector, _name)
-	input.errors.tags != null
-}
-
 # Planned infrastructure (ecrscan iac, origin "iac") holds no images yet: whatever the source
 # cannot tell (even an unknown registry setting), this control has nothing to judge there.
-_planned if input.origin == "iac"
+_planned := {"status": "N/A", "reason": "image tags are live state; planned infrastructure holds no images yet"}
 
-verdict := {"status": "N/A", "reason": "image tags are live state; planned infrastructure holds no images yet"} if {
-	_planned
-} else := outcome.error(input.errors.tags) if {
-	_tags_unreadable
-} else := {"status": "N/A", "reason": concat("", [_name, " is not selected by production_repositories (", selector.describe(_selector), ")"])} if {
-	not _selected
-} else := v if {
-	v := outcome.errors_of(input.errors, ["images"])
-} else := {"status": "FAIL", "reason": "the image tags in use are missing from the input, so they cannot be judged"} if {
-	not _tags_known
-} else := {"status": "FAIL", "reason": concat("", [concat("; ", _problems), "; ", _untagged_text])} if {
-	count(_problems) > 0
-} else := {"status": "PASS", "reason": concat("", [
+_not_selected := {"status": "N/A", "reason": concat("", [_name, " is not selected by production_repositories (", selector.describe(_selector), ")"])}
+
+_missing := {"status": "FAIL", "reason": "the image tags in use are missing from the input, so they cannot be judged"}
+
+_with_problems := {"status": "FAIL", "reason": concat("", [concat("; ", _problems), "; ", _untagged_text])}
+
+_clean := {"status": "PASS", "reason": concat("", [
 	"all ", format_int(count(_tags), 10), " tag(s) follow ", concat(", ", _schemes), " and none is latest; ", _untagged_text,
 ])}
+
+# The verdict on the tags in use, once they are known (an array).
+_judged := _with_problems if {
+	count(_problems) > 0
+} else := _clean
+
+verdict := _planned if {
+	input.origin == "iac"
+} else := outcome.error(input.errors.tags) if {
+	input.errors.tags != null
+	selector.needs_tags(_selector, _name)
+} else := _not_selected if {
+	not _selected
+} else := outcome.error(input.errors.images) if {
+	input.errors.images != null
+} else := _judged if {
+	is_array(_tags)
+} else := _missing
