@@ -38,35 +38,25 @@ def evaluate_snapshot(
     engine allow (scanner.evaluate.shards)."""
     data = {"ecrscan": {"config": config.policy_data()}}
     entrypoints = [c.entrypoint for c in policies.controls]
-    reads = control_reads(policies) if memoise else {}
-
-    def new_engine() -> Engine:
-        engine = engine_factory(policies.modules, data, entrypoints)
-        return MemoisingEngine(engine, reads) if memoise else engine
-
+    engine = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
+    if memoise:
+        engine = MemoisingEngine(engine, control_reads(policies))
     results = list(_gap_results(snapshot, policies.controls))
-    if processes and shards.usable(workers, engine_factory):
-        probe = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
-        engine_name = probe.name
-        probe.close()
-
-        def judge_share(worker: int, of: int) -> list[list[Result]]:
-            engine = new_engine()
-            try:
-                return _verdict_groups(snapshot, policies.controls, engine, 1, (worker, of))
-            finally:
-                engine.close()
-
-        results += shards.judge_in_processes(judge_share, workers)
-    else:
-        engine = new_engine()
-        engine_name = engine.name
-        try:
+    try:
+        if processes and shards.usable(workers, engine_factory):
+            # Each forked worker gets its own copy of the engine (and of its empty memo).
+            results += shards.judge_in_processes(
+                lambda worker, of: _verdict_groups(
+                    snapshot, policies.controls, engine, 1, (worker, of)
+                ),
+                workers,
+            )
+        else:
             for group in _verdict_groups(snapshot, policies.controls, engine, workers):
                 results += group
-        finally:
-            engine.close()
-    return Results(_metadata(snapshot, policies, config, engine_name), results)
+    finally:
+        engine.close()
+    return Results(_metadata(snapshot, policies, config, engine.name), results)
 
 
 def _verdict_groups(
