@@ -91,6 +91,20 @@ def test_each_distinct_input_is_evaluated_once_and_errors_too():
     assert inner.seen[-1] == (("whole",), {"m": "PASS", "name": "z"})  # never memoised
 
 
+def test_an_input_shared_within_a_batch_is_judged_once_beside_one_that_never_repeats():
+    # "shared" reads what every document has in common, "unique" reads the name: each
+    # document must still be judged for "unique", but "shared" needs one question, not five.
+    inner = _Counting()
+    engine = MemoisingEngine(inner, {"shared": {"m": True}, "unique": {"m": True, "name": True}})
+    documents = [{"m": "PASS", "name": n} for n in "abcde"]
+    answers = engine.verdicts(["shared", "unique"], documents)
+    assert [a["shared"] for a in answers] == [{"status": "PASS"}] * 5
+    assert [a["unique"] for a in answers] == [{"status": "PASS"}] * 5
+    asked = [entrypoints for entrypoints, _ in inner.seen]
+    assert asked.count(("shared", "unique")) == 1 and asked.count(("unique",)) == 4
+    assert engine._memory["shared"].verdicts == {'{"m":"PASS"}': {"status": "PASS"}}
+
+
 def test_a_control_whose_inputs_never_repeat_stops_being_remembered(monkeypatch):
     monkeypatch.setattr(memo, "TRIAL_LOOKUPS", 10)
     inner = _Counting()

@@ -79,24 +79,38 @@ class MemoisingEngine(Engine):
         return answers
 
     def _evaluate(self, missing: tuple[str, ...], items: list, answers: list[dict]) -> None:
-        """Ask the inner engine about each distinct input of one group once, fan the answers
-        out to every document that has that input, and remember them."""
-        alike: dict[tuple, list[int]] = {}  # in the order of first appearance
-        firsts: list[tuple[dict, dict[str, str]]] = []
-        for index, document, keys in items:
-            same = tuple(keys.get(e) for e in missing)
-            group = alike.setdefault(same if None not in same else ("#", index), [])
-            if not group:
-                firsts.append((document, keys))
-            group.append(index)
-        paths = input_paths.merge(self._reads.get(e) for e in missing)
-        projected = [input_paths.project(document, paths) for document, _ in firsts]
-        found_all = self.inner.verdicts(missing, projected)
-        for indexes, (_, keys), found in zip(alike.values(), firsts, found_all, strict=True):
-            for index in indexes:
+        """Ask the inner engine about each distinct input of each control once, fan the answers
+        out to every document that has that input, and remember them.
+
+        Distinct per control, not per document: a batch whose documents all differ for one
+        control (it reads the repository name) still shares the inputs of the others."""
+        needs: dict[int, list[str]] = {}  # document index -> controls it is asked about
+        answered_by: dict[tuple[str, str], int] = {}  # (control, input key) -> that index
+        copies: list[tuple[int, str, int]] = []  # (index, control, index holding the answer)
+        for index, _, keys in items:
+            asked = needs[index] = []
+            for entrypoint in missing:
+                key = keys.get(entrypoint)
+                first = index if key is None else answered_by.setdefault((entrypoint, key), index)
+                if first == index:
+                    asked.append(entrypoint)
+                else:
+                    copies.append((index, entrypoint, first))
+        groups: dict[tuple[str, ...], list[tuple[int, dict]]] = {}
+        for index, document, _ in items:
+            if needs[index]:
+                groups.setdefault(tuple(needs[index]), []).append((index, document))
+        for asked, members in groups.items():
+            paths = input_paths.merge(self._reads.get(e) for e in asked)
+            projected = [input_paths.project(document, paths) for _, document in members]
+            for (index, _), found in zip(
+                members, self.inner.verdicts(asked, projected), strict=True
+            ):
                 answers[index].update(found)
-            for entrypoint, key in keys.items():
-                self._memory[entrypoint].put(key, found[entrypoint])
+        for index, entrypoint, first in copies:
+            answers[index][entrypoint] = answers[first][entrypoint]
+        for (entrypoint, key), index in answered_by.items():
+            self._memory[entrypoint].put(key, answers[index][entrypoint])
 
     def _recall(self, entrypoints, document, answer: dict, keys: dict) -> list[str]:
         """Fill answer with remembered verdicts; return the entrypoints still to evaluate."""
