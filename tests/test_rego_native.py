@@ -2,6 +2,7 @@
 terms that set_input_term parses from the JSON text: same echo, same equalities, same builtins."""
 
 import json
+import shutil
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -69,6 +70,8 @@ def _raw_answers(interpreter: Interpreter, bundle) -> list[str]:
 
 
 def _both_ways(document) -> tuple[list[str], list[str]] | None:
+    """The raw answers from the parsed input and from the input pushed through ctypes; and,
+    where the C extension is built, checks its answers against the parsed ones."""
     built = _interpreter(document)
     if built is None:
         return None
@@ -77,11 +80,74 @@ def _both_ways(document) -> tuple[list[str], list[str]] | None:
     parsed = _raw_answers(interpreter, bundle)
     rego_native.set_input(interpreter, document)
     pushed = _raw_answers(interpreter, bundle)
+    if rego_native.NATIVE:
+        for entrypoint in ENTRYPOINTS:
+            by_text = rego_native.answers(
+                interpreter, bundle, entrypoint.encode(), [document], push=False
+            )
+            by_c = rego_native.answers(interpreter, bundle, entrypoint.encode(), [document])
+            assert by_c == by_text
     return parsed, pushed
 
 
 def test_the_fast_path_is_available_with_the_pinned_regopy():
     assert rego_native.AVAILABLE
+
+
+@pytest.mark.skipif(
+    not (shutil.which("cc") or shutil.which("gcc")),
+    reason="no C compiler: the extension is optional",
+)
+def test_the_c_extension_is_built_where_a_compiler_is():
+    # hatch_build.py only warns when the build fails, so a broken build would pass every other
+    # test on the slower ctypes path: here it fails.
+    assert rego_native.NATIVE, "scanner/evaluate/_native_input.c was not built: see hatch_build.py"
+
+
+needs_extension = pytest.mark.skipif(not rego_native.NATIVE, reason="the C extension is not built")
+
+
+@needs_extension
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(documents=st.lists(st.dictionaries(TEXT, DOCUMENTS, max_size=4), min_size=1, max_size=6))
+def test_a_batch_through_the_extension_answers_as_each_parsed_alone(documents):
+    assume(not any(_has_lone_surrogate(d) for d in documents))
+    built = _interpreter({})
+    assert built is not None
+    interpreter, bundle = built
+    for entrypoint in (e.encode() for e in ENTRYPOINTS):
+        batch = rego_native.answers(interpreter, bundle, entrypoint, documents)
+        alone = [
+            rego_native.answers(interpreter, bundle, entrypoint, [d], push=False)[0]
+            for d in documents
+        ]
+        assert batch == alone
+
+
+@needs_extension
+def test_a_batch_mixes_pushed_parsed_and_failing_documents():
+    interpreter = Interpreter()
+    interpreter.log_level = LogLevel.NONE
+    # Two definitions of a complete rule that both hold are an evaluation error.
+    conflict = "package probe\n\nv := input.a if input.a > 0\n\nv := 0 if input.b == 0\n"
+    interpreter.add_module("probe.rego", conflict)
+    bundle = interpreter.build(None, ["probe/v"])
+    documents = [{"a": 6, "b": 3}, {"a": 0.5, "b": 2}, {"a": 1, "b": 0}, {"a": 1 << 70, "b": 1}]
+    batch = rego_native.answers(interpreter, bundle, b"probe/v", documents)
+    alone = [
+        rego_native.answers(interpreter, bundle, b"probe/v", [d], push=False)[0] for d in documents
+    ]
+    assert batch == alone
+    assert [ok for ok, _ in batch] == [True, True, False, True]
+    assert json.loads(batch[0][1]) == {"expressions": [6]}
+
+
+def _has_lone_surrogate(document) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -154,3 +220,19 @@ def test_ordinary_documents_never_touch_the_parser(monkeypatch):
     rego_native.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
     rego_native.set_input(interpreter, {"a": 1}, push=False)
     assert len(calls) == 3
+
+
+@needs_extension
+def test_an_estate_gets_the_same_results_with_and_without_the_extension(monkeypatch):
+    from bench import synthetic
+    from scanner.config import Config
+    from scanner.evaluate.catalog import load_policies
+    from scanner.evaluate.evaluator import evaluate_snapshot
+    from scanner.resources import policy_dir
+
+    policies = load_policies(policy_dir())
+    snapshot = synthetic.snapshot(200)
+    with_c = evaluate_snapshot(snapshot, policies, Config(), workers=2).results
+    monkeypatch.setattr(rego_native, "NATIVE", False)
+    with_ctypes = evaluate_snapshot(snapshot, policies, Config(), workers=2).results
+    assert with_c == with_ctypes

@@ -80,20 +80,21 @@ class RegopyEngine(Engine):
             interpreter, bundle = self._worker(entrypoint)
             reads = self._reads.get(entrypoint, input_paths.WHOLE)
             push = self._pushable.get(entrypoint, False)
-            for answer, document in zip(answers, documents, strict=True):
-                projected = input_paths.project(document, reads)
-                rego_native.set_input(interpreter, projected, push=push)
-                answer[entrypoint] = _query(interpreter, bundle, entrypoint)
+            projected = [input_paths.project(document, reads) for document in documents]
+            found = rego_native.answers(
+                interpreter, bundle, entrypoint.encode(), projected, push=push
+            )
+            for answer, (ok, text) in zip(answers, found, strict=True):
+                answer[entrypoint] = _verdict(ok, text)
         return answers
 
 
-def _query(interpreter: Interpreter, bundle: Any, entrypoint: str) -> Verdict | EngineError:
+def _verdict(ok: bool, text: str) -> Verdict | EngineError:
+    if not ok:
+        return EngineError(f"evaluation failed: {_first_line(text)}")
     try:
-        ok, text = rego_native.query(interpreter, bundle, entrypoint.encode())
-        if not ok:
-            return EngineError(f"evaluation failed: {_first_line(text)}")
         answer = {} if text == "undefined" else json.loads(text)
-    except (RegoError, ValueError) as exc:  # some errors come back as non-JSON text
+    except ValueError as exc:  # some errors come back as non-JSON text
         return EngineError(f"evaluation failed: {_first_line(exc)}")
     first = answer[0] if isinstance(answer, list) and answer else answer
     expressions = first.get("expressions") if isinstance(first, dict) else None
