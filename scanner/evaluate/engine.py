@@ -18,6 +18,9 @@ class EngineError(Exception):
 
 class Engine(ABC):
     name: str
+    # True when the engine cuts each document down to what each control reads by itself, so a
+    # caller need not (scanner.evaluate.memo skips its own projection then).
+    projects_per_control = False
 
     @abstractmethod
     def verdicts(

@@ -6,11 +6,11 @@ that control one distinct input, evaluated once. A verdict is a pure function of
 the configuration (controls that call clock, network or random builtins are never memoised), so
 a remembered verdict is the verdict the engine would give again.
 
-Documents an engine must still judge are sent projected onto what the missing controls read, in
-groups that share the same missing controls, so a remote engine still gets one request per group.
+Documents an engine must still judge are sent in groups that share the same missing controls,
+so a remote engine still gets one request per group; projected onto what those controls read,
+unless the engine projects for each control itself (the embedded one does).
 """
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -84,28 +84,17 @@ class MemoisingEngine(Engine):
 
         Distinct per control, not per document: a batch whose documents all differ for one
         control (it reads the repository name) still shares the inputs of the others."""
-        needs: dict[int, list[str]] = {}  # document index -> controls it is asked about
-        answered_by: dict[tuple[str, str], int] = {}  # (control, input key) -> that index
-        copies: list[tuple[int, str, int]] = []  # (index, control, index holding the answer)
-        for index, _, keys in items:
-            asked = needs[index] = []
-            for entrypoint in missing:
-                key = keys.get(entrypoint)
-                first = index if key is None else answered_by.setdefault((entrypoint, key), index)
-                if first == index:
-                    asked.append(entrypoint)
-                else:
-                    copies.append((index, entrypoint, first))
+        needs, answered_by, copies = _questions(missing, items)
         groups: dict[tuple[str, ...], list[tuple[int, dict]]] = {}
         for index, document, _ in items:
             if needs[index]:
                 groups.setdefault(tuple(needs[index]), []).append((index, document))
         for asked, members in groups.items():
-            paths = input_paths.merge(self._reads.get(e) for e in asked)
-            projected = [input_paths.project(document, paths) for _, document in members]
-            for (index, _), found in zip(
-                members, self.inner.verdicts(asked, projected), strict=True
-            ):
+            sent = [document for _, document in members]
+            if not self.inner.projects_per_control:
+                paths = input_paths.merge(self._reads.get(e) for e in asked)
+                sent = [input_paths.project(document, paths) for document in sent]
+            for (index, _), found in zip(members, self.inner.verdicts(asked, sent), strict=True):
                 answers[index].update(found)
         for index, entrypoint, first in copies:
             answers[index][entrypoint] = answers[first][entrypoint]
@@ -133,5 +122,27 @@ class MemoisingEngine(Engine):
         self.inner.close()
 
 
+def _questions(missing: tuple[str, ...], items: list) -> tuple[dict, dict, list]:
+    """Who is asked what: {document index: the controls it is asked about}, {(control, input
+    key): the index whose answer serves that input}, and [(index, control, index holding its
+    answer)] for the documents that borrow an answer."""
+    needs: dict[int, list[str]] = {}
+    answered_by: dict[tuple[str, str], int] = {}
+    copies: list[tuple[int, str, int]] = []
+    for index, _, keys in items:
+        asked = needs[index] = []
+        for entrypoint in missing:
+            key = keys.get(entrypoint)
+            first = index if key is None else answered_by.setdefault((entrypoint, key), index)
+            if first == index:
+                asked.append(entrypoint)
+            else:
+                copies.append((index, entrypoint, first))
+    return needs, answered_by, copies
+
+
 def _key(projection: Any) -> str:
-    return json.dumps(projection, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # repr, not canonical JSON: half the cost, and as exact for these values (a str, int, float,
+    # bool or None reprs unlike any other). Two documents that differ only in key order get two
+    # keys, which costs a query, never a wrong verdict; documents built by one collector agree.
+    return repr(projection)

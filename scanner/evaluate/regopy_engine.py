@@ -27,6 +27,7 @@ from scanner.evaluate.rego_errors import describe
 
 class RegopyEngine(Engine):
     name = "regopy"
+    projects_per_control = True
     runs_in_worker_processes = True  # forked after compiling: nothing runs in the background
 
     def __init__(
