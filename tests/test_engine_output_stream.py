@@ -10,7 +10,7 @@ from scanner.cli.options import emit_chunks
 from scanner.config import Config
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.evaluate.results import Results, load_results
+from scanner.evaluate.results import Result, Results, load_results
 from scanner.fileio import write_json_atomic
 from scanner.render import json_format
 from scanner.resources import policy_dir
@@ -23,7 +23,21 @@ def results():
 
 
 def test_the_pieces_make_exactly_the_document_json_dumps_makes(results):
-    for case in (results, Results(results.metadata, [])):
+    awkward = Result(
+        "ecr-x",
+        'arn:aws:ecr:eu-west-1:1:repository/a"b',
+        "repository",
+        "tëam/äpp\u2028😀",
+        "1",
+        "eu-west-1",
+        "FAIL",
+        "HIGH",
+        'quote " backslash \\ newline \n tab \t nul \x00',
+        source={"file": "main.tf", "address": "aws_ecr_repository.x", "line": 12, "tags": []},
+        exception={"kind": "waiver", "reason": "accepted", "expires": None, "by": {"id": 7}},
+    )
+    with_awkward = Results(results.metadata, [*results.results, awkward])
+    for case in (results, Results(results.metadata, []), with_awkward):
         expected = json.dumps(case.to_document(), indent=2, ensure_ascii=False) + "\n"
         assert "".join(json_format.chunks(case)) == expected
         assert json_format.render(case) == expected

@@ -2,9 +2,10 @@
 
 import json
 from collections.abc import Iterator
-from dataclasses import asdict
+from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses
+from typing import Any
 
-from scanner.evaluate.results import Results
+from scanner.evaluate.results import Result, Results
 
 
 def render(results: Results) -> str:
@@ -21,10 +22,33 @@ def chunks(results: Results) -> Iterator[str]:
         return
     separator = ',\n  "results": [\n    '
     for result in results.results:
-        yield separator + _dumps(asdict(result), "    ")
+        yield separator + _result_text(result)
         separator = ",\n    "
     yield "\n  ]\n}\n"
 
 
 def _dumps(value, indent: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
+
+
+_FIELDS = tuple(Result.__dataclass_fields__)
+_FIELD_LINES = tuple(f"      {json.dumps(name)}: " for name in _FIELDS)
+
+
+def _result_text(result: Result) -> str:
+    """_dumps(asdict(result), "    "), built field by field: asdict copies deeply, and json.dumps
+    with an indent runs the pure-Python encoder, which together cost 24 µs a result (25 s for
+    a million results, a third of an evaluation at 100,000 repositories)."""
+    fields = [
+        line + _value_text(getattr(result, name))
+        for line, name in zip(_FIELD_LINES, _FIELDS, strict=True)
+    ]
+    return "{\n" + ",\n".join(fields) + "\n    }"
+
+
+def _value_text(value: Any) -> str:
+    if type(value) is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    return _dumps(value, "      ")  # a source or exception object, nested one level deeper
