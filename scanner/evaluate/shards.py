@@ -1,15 +1,18 @@
 """Evaluation in forked worker processes, one share of the resources each (--processes).
 
-rego-cpp releases the GIL while it evaluates, but everything around a query (projecting the
-document, pushing it node by node, reading the answer, building the result) is Python and holds
-it: two threads reach about 1.3 times one thread on two cores. Two processes share nothing and
-reach about 1.7 (30,000 repositories: 982/s with two threads, 1,351/s with two processes).
+Threads are the default, and on two cores the better choice: rego-cpp runs with the GIL released
+(scanner/evaluate/_native_input.c hands it whole batches), so two threads reach about 1.7 times
+one. The Python around the queries (memo, projection, results) still holds the GIL, about a
+fifth of a worker's time, which caps threads at about five times one thread however many
+cores there are; processes share nothing and keep scaling with cores. On the 2-core development machine they are no faster than threads
+(100,000 repositories: 1,973/s against 2,228/s), so they are worth their memory only on
+bigger machines.
 
 The price is memory, which is why processes are asked for, not the default. Each worker is
 forked, so it reads the snapshot the parent already holds without a copy being sent, and
 gc.freeze() keeps the workers' garbage collector off the parent's pages; but merely reading an
 object writes its reference count, so each worker ends up copying most of the pages it walks.
-At 100,000 repositories the process tree peaks at about twice the memory of threads.
+At 100,000 repositories the process tree peaks at about 2.4 times the memory of threads.
 
 Worker k judges resources k, k + n, k + 2n, ... with its own engine and memo, and the parent puts
 the answers back in resource order, so the results are the ones the threads would have produced,
