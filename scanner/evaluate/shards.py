@@ -5,7 +5,7 @@ Threads are the default, and on two cores the better choice: rego-cpp runs with 
 one. The Python around the queries (memo, projection, results) still holds the GIL, about a
 fifth of a worker's time, which caps threads at about five times one thread however many
 cores there are; processes share nothing and keep scaling with cores. On the 2-core development machine they are no faster than threads
-(100,000 repositories: 1,973/s against 2,228/s), so they are worth their memory only on
+(100,000 repositories: 1,982/s against 2,182/s), so they are worth their memory only on
 bigger machines.
 
 The price is memory, which is why processes are asked for, not the default. Each worker is
