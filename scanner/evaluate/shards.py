@@ -3,10 +3,10 @@
 Threads are the default, and on two cores the better choice: rego-cpp runs with the GIL released
 (scanner/evaluate/_native_input.c hands it whole batches), so two threads reach about 1.7 times
 one. The Python around the queries (memo, projection, results) still holds the GIL, about a
-fifth of a worker's time, which caps threads at about five times one thread however many
-cores there are; processes share nothing and keep scaling with cores. On the 2-core development machine they are no faster than threads
-(100,000 repositories: 1,982/s against 2,182/s), so they are worth their memory only on
-bigger machines.
+fifth of a worker's time, which caps threads at about five times one thread however many cores
+there are; processes share nothing and keep scaling with cores. On the 2-core development
+machine they are no faster than threads (100,000 repositories: 1,982/s against 2,182/s), so
+they are worth their memory only on bigger machines.
 
 The price is memory, which is why processes are asked for, not the default. Each worker is
 forked, so it reads the snapshot the parent already holds without a copy being sent, and
