@@ -236,3 +236,15 @@ def test_an_estate_gets_the_same_results_with_and_without_the_extension(monkeypa
     monkeypatch.setattr(rego_native, "NATIVE", False)
     with_ctypes = evaluate_snapshot(snapshot, policies, Config(), workers=2).results
     assert with_c == with_ctypes
+
+
+@pytest.mark.parametrize("push", [True, False])
+def test_an_answer_that_is_not_utf8_is_that_documents_error(push):
+    interpreter = Interpreter()
+    interpreter.log_level = LogLevel.NONE
+    interpreter.add_module("probe.rego", "package probe\n\nv := base64.decode(input.b)\n")
+    bundle = interpreter.build(None, ["probe/v"])
+    documents = [{"b": "aGk="}, {"b": "/w=="}, {"b": "aGk="}]  # "hi", a lone 0xff byte, "hi"
+    answers = rego_native.answers(interpreter, bundle, b"probe/v", documents, push=push)
+    assert answers[0] == answers[2] == (True, '{"expressions":["hi"]}')
+    assert answers[1] == (False, rego_native.NOT_UTF8)

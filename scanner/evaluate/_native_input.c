@@ -260,6 +260,9 @@ static int not_bound(void) {
     return !bound;
 }
 
+/* The error text of an answer that is not UTF-8; rego_native.NOT_UTF8 says the same. */
+#define NOT_UTF8 "rego-cpp's answer is not UTF-8 text"
+
 /* What one document's query gave: its JSON answer, or rego-cpp's error text (ok is 0), or
  * nothing (text is NULL) when the document must be parsed from JSON text instead. */
 typedef struct {
@@ -351,7 +354,14 @@ static PyObject *evaluate(PyObject *Py_UNUSED(module), PyObject *args) {
         if (answers[i].text == NULL) {
             item = Py_NewRef(Py_None);
         } else {
-            item = Py_BuildValue("(Ns)", PyBool_FromLong(answers[i].ok), answers[i].text);
+            PyObject *text = PyUnicode_DecodeUTF8(answers[i].text, strlen(answers[i].text), NULL);
+            if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+                /* a builtin made bytes (base64.decode): this document's error, not the batch's */
+                PyErr_Clear();
+                item = Py_BuildValue("(Os)", Py_False, NOT_UTF8);
+            } else {
+                item = text ? Py_BuildValue("(NN)", PyBool_FromLong(answers[i].ok), text) : NULL;
+            }
         }
         if (item == NULL) {
             Py_CLEAR(result);

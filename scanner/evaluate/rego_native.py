@@ -97,6 +97,7 @@ _SPRINTF_LITERAL = re.compile(r'\bsprintf\s*\(\s*(?:"((?:[^"\\\n]|\\.)*)"|`([^`]
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _OK = 0
+NOT_UTF8 = "rego-cpp's answer is not UTF-8 text"  # the same words as _native_input.c
 # Keys and values repeat across documents ("repositoryName", "IMMUTABLE", account ids): their
 # pushed spelling is remembered, up to a bound that keeps memory flat on unique values.
 _SPELLINGS: dict[str, bytes] = {}
@@ -172,6 +173,8 @@ def _answer(
         return query(interpreter, bundle, entrypoint)
     except RegoError as exc:  # a document rego-cpp cannot read is that document's error
         return False, str(exc)
+    except UnicodeDecodeError:  # a builtin made bytes (base64.decode): as the C path says
+        return False, NOT_UTF8
 
 
 def query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[bool, str]:
