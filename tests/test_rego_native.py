@@ -140,6 +140,8 @@ def test_a_batch_mixes_pushed_parsed_and_failing_documents():
     assert batch == alone
     assert [ok for ok, _ in batch] == [True, True, False, True]
     assert json.loads(batch[0][1]) == {"expressions": [6]}
+    # rego-cpp's own words, not the "<error>" its output JSON holds
+    assert batch[2][1] == "eval_conflict_error: complete rules must not produce multiple outputs"
 
 
 def _has_lone_surrogate(document) -> bool:

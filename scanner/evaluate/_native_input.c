@@ -49,6 +49,12 @@ static struct {
     void (*FreeOutput)(void *);
     regoSize (*ErrorSize)(void *);
     regoEnum (*Error)(void *, char *, regoSize);
+    void *(*OutputNode)(void *);
+    regoSize (*NodeSize)(void *);
+    void *(*NodeGet)(void *, regoSize);
+    regoEnum (*NodeType)(void *);
+    regoSize (*NodeValueSize)(void *);
+    regoEnum (*NodeValue)(void *, char *, regoSize);
 } rego;
 
 /* bind() fills rego from regopy's handle, by the C API's names. */
@@ -62,6 +68,8 @@ static const struct {
     FUNCTION(InputValidate), FUNCTION(InputSize), FUNCTION(SetInput), FUNCTION(FreeInput),
     FUNCTION(BundleQueryEntrypoint), FUNCTION(OutputOk), FUNCTION(OutputJSONSize),
     FUNCTION(OutputJSON), FUNCTION(FreeOutput), FUNCTION(ErrorSize), FUNCTION(Error),
+    FUNCTION(OutputNode), FUNCTION(NodeSize), FUNCTION(NodeGet), FUNCTION(NodeType),
+    FUNCTION(NodeValueSize), FUNCTION(NodeValue),
 };
 #define FUNCTIONS (sizeof functions / sizeof functions[0])
 static int bound = 0;
@@ -294,6 +302,85 @@ static char *copy_error(void *interpreter) {
     return text;
 }
 
+/* A failed query's output is an error sequence whose JSON is just "<error>"; the words are in
+ * its nodes: error > (errormsg, errorast, errorcode). Returns "code: message[; ...]", or NULL
+ * when there are none. rego_native._error_text reads them the same way. */
+#define REGO_NODE_ERROR 1800
+#define REGO_NODE_ERROR_MESSAGE 1801
+#define REGO_NODE_ERROR_CODE 1803
+
+typedef struct {
+    char *text;
+    size_t used, room;
+} Text;
+
+static int reserve(Text *out, size_t extra) {
+    size_t need = out->used + extra + 1;
+    if (need <= out->room) {
+        return 1;
+    }
+    size_t room = need > 2 * out->room ? need : 2 * out->room;
+    char *grown = realloc(out->text, room);
+    if (grown == NULL) {
+        return 0;
+    }
+    out->text = grown;
+    out->room = room;
+    return 1;
+}
+
+static void append(Text *out, const char *words) {
+    size_t size = strlen(words);
+    if (reserve(out, size)) {
+        memcpy(out->text + out->used, words, size + 1);
+        out->used += size;
+    }
+}
+
+static void append_value(Text *out, void *node) {
+    regoSize size = rego.NodeValueSize(node);
+    if (reserve(out, size) && rego.NodeValue(node, out->text + out->used, size) == REGO_OK) {
+        out->used += strnlen(out->text + out->used, size);
+        out->text[out->used] = '\0';
+    }
+}
+
+static char *error_text(void *output) {
+    void *errors = rego.OutputNode(output);
+    Text out = {0};
+    for (regoSize i = 0; errors != NULL && i < rego.NodeSize(errors); i++) {
+        void *error = rego.NodeGet(errors, i);
+        if (error == NULL || rego.NodeType(error) != REGO_NODE_ERROR) {
+            continue;
+        }
+        void *message = NULL, *code = NULL;
+        for (regoSize j = 0; j < rego.NodeSize(error); j++) {
+            void *part = rego.NodeGet(error, j);
+            regoEnum type = part ? rego.NodeType(part) : 0;
+            message = type == REGO_NODE_ERROR_MESSAGE ? part : message;
+            code = type == REGO_NODE_ERROR_CODE ? part : code;
+        }
+        if (out.used > 0) {
+            append(&out, "; ");
+        }
+        size_t before = out.used;
+        if (code != NULL) {
+            append_value(&out, code);
+        }
+        if (out.used > before) {
+            append(&out, ": ");
+        }
+        if (message != NULL) {
+            append_value(&out, message);
+        }
+    }
+    if (out.used == 0) {
+        free(out.text);
+        return NULL;
+    }
+    return out.text;
+}
+
 /* Runs without the GIL: each planned document becomes the input, then the query runs. */
 static void answer_all(const Plan *plans, const int *planned, Answer *answers, Py_ssize_t count,
                        void *interpreter, void *bundle, const char *entrypoint) {
@@ -307,7 +394,10 @@ static void answer_all(const Plan *plans, const int *planned, Answer *answers, P
             continue;
         }
         answers[i].ok = rego.OutputOk(output) != 0;
-        answers[i].text = copy_output(output);
+        answers[i].text = answers[i].ok ? NULL : error_text(output);
+        if (answers[i].text == NULL) {
+            answers[i].text = copy_output(output);
+        }
         if (answers[i].text == NULL) {
             answers[i].ok = 0;
             answers[i].text = copy_error(interpreter);

@@ -70,6 +70,12 @@ try:  # regopy's ctypes handle on librego_shared, whose C functions are rego-cpp
             "regoOutputJSONSize",
             "regoOutputJSON",
             "regoFreeOutput",
+            "regoOutputNode",
+            "regoNodeSize",
+            "regoNodeGet",
+            "regoNodeType",
+            "regoNodeValueSize",
+            "regoNodeValue",
         )
     )
 except (ImportError, AttributeError):  # a regopy laid out differently: use its public API
@@ -187,13 +193,48 @@ def query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[boo
     if not output:
         raise RegoError(rego_get_error(interpreter._impl))
     try:
+        ok = bool(_lib.regoOutputOk(output))
+        words = None if ok else _error_text(output)
+        if words is not None:
+            return False, words
         size = _lib.regoOutputJSONSize(output)
         buffer = ctypes.create_string_buffer(size)
         if _lib.regoOutputJSON(output, buffer, size) != _OK:
             raise RegoError(rego_get_error(interpreter._impl))
-        return bool(_lib.regoOutputOk(output)), buffer.value.decode("utf-8")
+        return ok, buffer.value.decode("utf-8")
     finally:
         _lib.regoFreeOutput(output)
+
+
+# rego-cpp's node types for an error (rego_c.h): error > (errormsg, errorast, errorcode).
+_ERROR, _ERROR_MESSAGE, _ERROR_CODE = 1800, 1801, 1803
+
+
+def _error_text(output: int) -> str | None:
+    """A failed query's words, "code: message[; ...]" (its JSON is only "<error>"), or None;
+    _native_input.c's error_text reads them the same way."""
+    errors = _lib.regoOutputNode(output)
+    parts = []
+    for i in range(_lib.regoNodeSize(errors) if errors else 0):
+        error = _lib.regoNodeGet(errors, i)
+        if not error or _lib.regoNodeType(error) != _ERROR:
+            continue
+        found = {}
+        for j in range(_lib.regoNodeSize(error)):
+            part = _lib.regoNodeGet(error, j)
+            if part:
+                found[_lib.regoNodeType(part)] = _node_value(part)
+        code, message = found.get(_ERROR_CODE, ""), found.get(_ERROR_MESSAGE, "")
+        parts.append(f"{code}: {message}" if code else message)
+    return "; ".join(parts) or None
+
+
+def _node_value(node: int) -> str:
+    size = _lib.regoNodeValueSize(node)
+    buffer = ctypes.create_string_buffer(size)
+    if _lib.regoNodeValue(node, buffer, size) != _OK:
+        return ""
+    return buffer.value.decode("utf-8")
 
 
 class _NotRepresentable(Exception):
