@@ -37,4 +37,4 @@ docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA 
 	$(BIN)/python -m scanner.catalog_docs README.md
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist scanner/evaluate/_native_input.*.so
