@@ -278,28 +278,26 @@ typedef struct {
     char *text;
 } Answer;
 
-static char *copy_output(void *output) {
-    regoSize size = rego.OutputJSONSize(output);
+/* A text rego-cpp hands out by size then by copy (an output's JSON, an interpreter's error, a
+ * node's value), malloc'd and NUL-terminated whether or not the size counted a terminator; NULL
+ * when it cannot be had. */
+static char *read_text(void *from, regoSize (*size_of)(void *),
+                       regoEnum (*copy)(void *, char *, regoSize)) {
+    regoSize size = size_of(from);
     char *text = malloc((size_t)size + 1);
-    if (text != NULL && rego.OutputJSON(output, text, size) != REGO_OK) {
+    if (text != NULL && copy(from, text, size) != REGO_OK) {
         free(text);
         return NULL;
     }
     if (text != NULL) {
-        text[size] = '\0';  /* whether or not the size counted a terminator */
+        text[size] = '\0';
     }
     return text;
 }
 
 static char *copy_error(void *interpreter) {
-    regoSize size = rego.ErrorSize(interpreter);
-    char *text = malloc((size_t)size + 1);
-    if (text != NULL && rego.Error(interpreter, text, size) != REGO_OK) {
-        strcpy(text, "rego-cpp gave no output and no error");
-    } else if (text != NULL) {
-        text[size] = '\0';
-    }
-    return text;
+    char *text = read_text(interpreter, rego.ErrorSize, rego.Error);
+    return text != NULL ? text : strdup("rego-cpp gave no output and no error");
 }
 
 /* A failed query's output is an error sequence whose JSON is just "<error>"; the words are in
@@ -314,34 +312,27 @@ typedef struct {
     size_t used, room;
 } Text;
 
-static int reserve(Text *out, size_t extra) {
-    size_t need = out->used + extra + 1;
-    if (need <= out->room) {
-        return 1;
-    }
-    size_t room = need > 2 * out->room ? need : 2 * out->room;
-    char *grown = realloc(out->text, room);
-    if (grown == NULL) {
-        return 0;
-    }
-    out->text = grown;
-    out->room = room;
-    return 1;
-}
-
 static void append(Text *out, const char *words) {
     size_t size = strlen(words);
-    if (reserve(out, size)) {
-        memcpy(out->text + out->used, words, size + 1);
-        out->used += size;
+    size_t need = out->used + size + 1;
+    if (need > out->room) {
+        size_t room = need > 2 * out->room ? need : 2 * out->room;
+        char *grown = realloc(out->text, room);
+        if (grown == NULL) {
+            return;
+        }
+        out->text = grown;
+        out->room = room;
     }
+    memcpy(out->text + out->used, words, size + 1);
+    out->used += size;
 }
 
 static void append_value(Text *out, void *node) {
-    regoSize size = rego.NodeValueSize(node);
-    if (reserve(out, size) && rego.NodeValue(node, out->text + out->used, size) == REGO_OK) {
-        out->used += strnlen(out->text + out->used, size);
-        out->text[out->used] = '\0';
+    char *value = read_text(node, rego.NodeValueSize, rego.NodeValue);
+    if (value != NULL) {
+        append(out, value);
+        free(value);
     }
 }
 
@@ -396,7 +387,7 @@ static void answer_all(const Plan *plans, const int *planned, Answer *answers, P
         answers[i].ok = rego.OutputOk(output) != 0;
         answers[i].text = answers[i].ok ? NULL : error_text(output);
         if (answers[i].text == NULL) {
-            answers[i].text = copy_output(output);
+            answers[i].text = read_text(output, rego.OutputJSONSize, rego.OutputJSON);
         }
         if (answers[i].text == NULL) {
             answers[i].ok = 0;
