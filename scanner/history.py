@@ -8,7 +8,6 @@ XDG_DATA_HOME is unset); `--db` names another.
 """
 
 import contextlib
-import dataclasses
 import json
 import os
 import sqlite3
@@ -19,10 +18,10 @@ from typing import Any
 
 from scanner.errors import InputError
 from scanner.evaluate.evidence import canonical_digest, utc_now
-from scanner.evaluate.results import Result, Results
+from scanner.evaluate.results import RESULT_FIELDS, Result, Results
 
 SCHEMA_VERSION = 1
-_RESULT_COLUMNS = [f.name for f in dataclasses.fields(Result)]
+_RESULT_COLUMNS = RESULT_FIELDS
 _JSON_COLUMNS = ("source", "exception")
 
 _SCHEMA = """

@@ -41,6 +41,9 @@ class Result:
     exception: dict[str, Any] | None = None
 
 
+RESULT_FIELDS = tuple(Result.__dataclass_fields__)  # in declaration order: columns, JSON keys
+
+
 @dataclass
 class Results:
     metadata: dict[str, Any]

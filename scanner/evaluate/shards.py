@@ -31,7 +31,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from scanner.evaluate.engine import EngineError
-from scanner.evaluate.results import Result
+from scanner.evaluate.results import RESULT_FIELDS, Result
 
 # What a forked worker needs, set by the parent just before the fork: (job, workers).
 _job: tuple[Callable[[int, int], list[list[Result]]], int] | None = None
@@ -115,11 +115,8 @@ def _judge_share(worker: int) -> list[list[tuple]]:
     return [[_row(r) for r in per_resource] for per_resource in judge_share(worker, workers)]
 
 
-_FIELDS = Result.__dataclass_fields__
-
-
 def _row(result: Result) -> tuple:
-    return tuple(getattr(result, name) for name in _FIELDS)
+    return tuple(getattr(result, name) for name in RESULT_FIELDS)
 
 
 def _rows(share: list[list[tuple]]) -> list[list[Result]]:

@@ -3,10 +3,10 @@
 import csv
 import io
 
-from scanner.evaluate.results import Result, Results
+from scanner.evaluate.results import RESULT_FIELDS, Results
 from scanner.evaluate.waivers import exception_summary
 
-RESULT_COLUMNS = list(Result.__dataclass_fields__)
+RESULT_COLUMNS = list(RESULT_FIELDS)
 # Derived columns: the waiver in words, and the framework ids of the result's control
 # (`aws-fsbp:ECR.2`, space-separated).
 COLUMNS = [*RESULT_COLUMNS, "waiver", "frameworks"]

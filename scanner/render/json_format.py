@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_ascii=False) uses
 from typing import Any
 
-from scanner.evaluate.results import Result, Results
+from scanner.evaluate.results import RESULT_FIELDS, Result, Results
 
 
 def render(results: Results) -> str:
@@ -31,8 +31,7 @@ def _dumps(value, indent: str) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n" + indent)
 
 
-_FIELDS = tuple(Result.__dataclass_fields__)
-_FIELD_LINES = tuple(f"      {json.dumps(name)}: " for name in _FIELDS)
+_FIELD_LINES = tuple(f"      {json.dumps(name)}: " for name in RESULT_FIELDS)
 
 
 def _result_text(result: Result) -> str:
@@ -41,7 +40,7 @@ def _result_text(result: Result) -> str:
     a million results, a third of an evaluation at 100,000 repositories)."""
     fields = [
         line + _value_text(getattr(result, name))
-        for line, name in zip(_FIELD_LINES, _FIELDS, strict=True)
+        for line, name in zip(_FIELD_LINES, RESULT_FIELDS, strict=True)
     ]
     return "{\n" + ",\n".join(fields) + "\n    }"
 
