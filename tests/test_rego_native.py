@@ -50,12 +50,17 @@ DOCUMENTS = st.recursive(
 )
 
 
-def _interpreter(expected) -> tuple[Interpreter, object] | None:
+def _compiled(source: str, entrypoints: list[str], data=None) -> tuple[Interpreter, object]:
     interpreter = Interpreter()
     interpreter.log_level = LogLevel.NONE
-    interpreter.add_module("probe.rego", POLICY)
-    interpreter.add_data_json(json.dumps({"expected": expected}, ensure_ascii=False))
-    bundle = interpreter.build(None, ENTRYPOINTS)
+    interpreter.add_module("probe.rego", source)
+    if data is not None:
+        interpreter.add_data_json(json.dumps(data, ensure_ascii=False))
+    return interpreter, interpreter.build(None, entrypoints)
+
+
+def _interpreter(expected) -> tuple[Interpreter, object] | None:
+    interpreter, bundle = _compiled(POLICY, ENTRYPOINTS, {"expected": expected})
     # rego-cpp's JSON reader rejects some numbers Python writes (1e-05): nothing to compare then.
     return (interpreter, bundle) if bundle.ok() else None
 
@@ -126,12 +131,9 @@ def test_a_batch_through_the_extension_answers_as_each_parsed_alone(documents):
 
 @needs_extension
 def test_a_batch_mixes_pushed_parsed_and_failing_documents():
-    interpreter = Interpreter()
-    interpreter.log_level = LogLevel.NONE
     # Two definitions of a complete rule that both hold are an evaluation error.
     conflict = "package probe\n\nv := input.a if input.a > 0\n\nv := 0 if input.b == 0\n"
-    interpreter.add_module("probe.rego", conflict)
-    bundle = interpreter.build(None, ["probe/v"])
+    interpreter, bundle = _compiled(conflict, ["probe/v"])
     documents = [{"a": 6, "b": 3}, {"a": 0.5, "b": 2}, {"a": 1, "b": 0}, {"a": 1 << 70, "b": 1}]
     batch = rego_native.answers(interpreter, bundle, b"probe/v", documents)
     alone = [
@@ -242,10 +244,7 @@ def test_an_estate_gets_the_same_results_with_and_without_the_extension(monkeypa
 
 @pytest.mark.parametrize("push", [True, False])
 def test_an_answer_that_is_not_utf8_is_that_documents_error(push):
-    interpreter = Interpreter()
-    interpreter.log_level = LogLevel.NONE
-    interpreter.add_module("probe.rego", "package probe\n\nv := base64.decode(input.b)\n")
-    bundle = interpreter.build(None, ["probe/v"])
+    interpreter, bundle = _compiled("package probe\n\nv := base64.decode(input.b)\n", ["probe/v"])
     documents = [{"b": "aGk="}, {"b": "/w=="}, {"b": "aGk="}]  # "hi", a lone 0xff byte, "hi"
     answers = rego_native.answers(interpreter, bundle, b"probe/v", documents, push=push)
     assert answers[0] == answers[2] == (True, '{"expressions":["hi"]}')
