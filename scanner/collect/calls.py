@@ -1,9 +1,12 @@
 """The one path every AWS call takes: declared-operation check, then failure translation.
 
 A call either returns AWS's answer or raises `OperationFailed`, which carries the error record
-the snapshot stores. Only failures that mean "could not collect" are translated (an AWS error
-response, a network fault after botocore's retries, missing or expired credentials); anything
-else, such as a TypeError or an invalid parameter, is a bug in ecrscan and propagates.
+the snapshot stores. Every failure botocore reports is translated: an AWS error response, a
+network fault after botocore's retries, missing or expired credentials, an answer that is not
+AWS's (a proxy's HTML page: `ResponseParserError`), even a parameter botocore refuses (a name
+an endpoint handed us that the API will not take back). One call's failure is that call's error
+record, never an aborted scan. Anything else, such as a TypeError, is a bug in ecrscan and
+propagates. The message is stored as one line of at most about 200 characters.
 
 A `Deadline` installed on a client (scanner.collect.session does it) fails every attempt that
 would start after it has passed, retries included, with the code `DeadlineExceeded`: a stuck scan
@@ -16,32 +19,18 @@ from typing import Any, TypeVar
 
 from botocore import xform_name
 from botocore.client import BaseClient
-from botocore.exceptions import (
-    ClientError,
-    ConnectionError,
-    CredentialRetrievalError,
-    HTTPClientError,
-    IncompleteReadError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    TokenRetrievalError,
-)
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from scanner.collect.permissions import require_declared
+from scanner.collect.safe_text import CODE_LIMIT, one_line
 
 T = TypeVar("T")
 
-# Network faults (connect/read timeouts, closed connections, unreachable endpoints) and
-# credential faults. botocore has already retried the retryable ones when these reach us.
-TRANSPORT_FAILURES = (
-    HTTPClientError,
-    ConnectionError,
-    IncompleteReadError,
-    NoCredentialsError,
-    PartialCredentialsError,
-    CredentialRetrievalError,
-    TokenRetrievalError,
-)
+# Network faults (connect/read timeouts, closed connections, unreachable endpoints), credential
+# faults, unparseable answers, pagination loops: botocore has already retried the retryable
+# ones when these reach us. ResponseParserError is not a BotoCoreError, hence named apart.
+CALL_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
 
 ErrorRecord = dict[str, str]
 DEADLINE_CODE = "DeadlineExceeded"
@@ -82,10 +71,10 @@ class OperationFailed(Exception):
     """An AWS call that could not be completed; `record` is what the snapshot stores."""
 
     def __init__(self, operation: str, code: str, message: str):
-        super().__init__(f"{operation} failed: {code}: {message}")
         self.operation = operation
-        self.code = code
-        self.message = message
+        self.code = one_line(code, CODE_LIMIT) or "Unknown"
+        self.message = one_line(message)
+        super().__init__(f"{operation} failed: {self.code}: {self.message}")
 
     @property
     def record(self) -> ErrorRecord:
@@ -111,7 +100,7 @@ def call(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
     method = getattr(client, xform_name(operation))
     try:
         return method(**params)
-    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
+    except (DeadlineExceeded, *CALL_FAILURES) as exc:
         raise OperationFailed.from_exception(operation, exc) from exc
 
 
@@ -130,7 +119,7 @@ def paginate(
     try:
         for page in paginator.paginate(**params):
             items.extend(page.get(result_key, []))
-    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
+    except (DeadlineExceeded, *CALL_FAILURES) as exc:
         raise OperationFailed.from_exception(operation, exc) from exc
     return items
 

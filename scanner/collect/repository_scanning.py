@@ -48,8 +48,7 @@ def _collect_batch(ecr: BaseClient, batch: list[str], found: ScanningConfigurati
     for item in response.get("scanningConfigurations", []):
         found.by_name[item["repositoryName"]] = to_json(item)
     for failure in response.get("failures", []):
-        found.errors_by_name[failure["repositoryName"]] = {
-            "operation": OPERATION,
-            "code": failure.get("failureCode") or "Unknown",
-            "message": failure.get("failureReason") or "",
-        }
+        code, reason = failure.get("failureCode") or "Unknown", failure.get("failureReason") or ""
+        found.errors_by_name[failure["repositoryName"]] = OperationFailed(
+            OPERATION, code, reason
+        ).record

@@ -14,6 +14,7 @@ from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ConfigParseError, ProfileNotFound
 
+from scanner.collect.answers import refuse_unparseable_answers
 from scanner.collect.calls import Deadline
 from scanner.errors import InputError
 
@@ -106,6 +107,7 @@ class ClientFactory:
                     endpoint_url=self.endpoint_url,
                     config=self.config,
                 )
+                refuse_unparseable_answers(client)
                 if self.deadline is not None:
                     self.deadline.install(client)
                 self._clients[key] = client
