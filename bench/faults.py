@@ -12,6 +12,9 @@ not depend on thread timing) and answers the first `failures` attempts of each w
 - and, whatever the share, AccessDenied (UnauthorizedOperation on EC2) for the operations and
   regions `deny` names, on every attempt.
 
+A kind named several times in `kinds` is drawn that many times as often: BAD_HOUR, a quarter
+of the requests throttled and one in twenty answered 500, names throttle five times.
+
 `failures` below the client's attempt budget means every faulted call succeeds in the end (the
 verdicts must equal a fault-free scan's); `failures: -1` means it never does (ERROR cells).
 
@@ -45,6 +48,9 @@ from bench.moto_counting import (
 FAULTS_PATH = "/_bench/faults"
 KINDS = ("throttle", "internal", "reset", "slow")
 ALWAYS = -1  # `failures` for a fault that outlasts every retry
+
+# 25% of the distinct requests throttled and 5% answered 500, each twice before it is served.
+BAD_HOUR = {"share": 0.30, "kinds": ["throttle"] * 5 + ["internal"], "failures": 2}
 
 _JSON = "application/x-amz-json-1.1"
 _XML = "text/xml"

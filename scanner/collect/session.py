@@ -16,6 +16,7 @@ from botocore.exceptions import ConfigParseError, ProfileNotFound
 
 from scanner.collect.answers import refuse_unparseable_answers
 from scanner.collect.calls import Deadline
+from scanner.collect.retries import MAX_BACKOFF, install_per_call_retries
 from scanner.errors import InputError
 
 # Attempts per call, the first one included (botocore's `total_max_attempts`; its `max_attempts`
@@ -52,6 +53,8 @@ class RetryBudget:
     # slows every later call of a throttled client, which suits AWS's rate-based throttling
     # but not an emulator that throttles a fixed share of requests whatever the rate.
     mode: str = RETRY_MODE
+    # The longest wait between two attempts, in seconds (botocore's 20); tests shorten it.
+    max_backoff: float = MAX_BACKOFF
 
 
 def open_session(profile: str | None = None) -> boto3.Session:
@@ -107,6 +110,7 @@ class ClientFactory:
                     endpoint_url=self.endpoint_url,
                     config=self.config,
                 )
+                install_per_call_retries(client, self.budget.max_attempts, self.budget.max_backoff)
                 refuse_unparseable_answers(client)
                 if self.deadline is not None:
                     self.deadline.install(client)
