@@ -239,8 +239,19 @@ def test_region_listing_failure_is_a_top_level_error(moto_session):
     inject_error(moto_session, "ec2", "DescribeRegions", code="UnauthorizedOperation")
     snapshot = collect(moto_session, regions=["all"])
     assert snapshot["regions"] == []
-    assert snapshot["inventory"] == []
-    assert snapshot["errors"][0]["operation"] == "DescribeRegions"
+    assert snapshot["errors"] == [
+        {
+            "operation": "DescribeRegions",
+            "code": "UnauthorizedOperation",
+            "message": "injected UnauthorizedOperation",
+            "account_id": "123456789012",
+            "region": "us-east-1",
+        }
+    ]
+    # The account is not "none found": its every listing is undecided, in every region.
+    (entry,) = snapshot["inventory"]
+    assert (entry["region"], entry["repositories"], entry["network"]["vpcs"]) == ("*", None, None)
+    assert entry["errors"]["repositories"]["operation"] == "DescribeRegions"
 
 
 @pytest.mark.parametrize(
@@ -257,18 +268,26 @@ def test_programming_errors_propagate(two_repositories, service, operation):
         collect_snapshot(two_repositories, ["us-east-1"])
 
 
-def test_unknown_identity_raises_collection_error(moto_session):
+def test_missing_credentials_are_unusable_input_with_the_fix(moto_session):
     inject_exception(moto_session, "sts", "GetCallerIdentity", NoCredentialsError())
-    with pytest.raises(CollectionError, match="Cannot identify the AWS account") as raised:
+    with pytest.raises(InputError, match="No usable AWS credentials found") as raised:
         collect_snapshot(moto_session, ["us-east-1"])
-    assert "NoCredentialsError" in str(raised.value)
+    assert "--profile" in str(raised.value) and "AWS_ACCESS_KEY_ID" in str(raised.value)
     assert "\n" not in str(raised.value)
 
 
-def test_rejected_credentials_raise_collection_error(moto_session):
+def test_rejected_credentials_are_unusable_input(moto_session):
     inject_error(moto_session, "sts", "GetCallerIdentity", code="InvalidClientTokenId")
-    with pytest.raises(CollectionError, match="InvalidClientTokenId"):
+    with pytest.raises(InputError, match=r"did not accept the credentials \(InvalidClientTokenId"):
         collect_snapshot(moto_session, ["us-east-1"])
+
+
+def test_an_unreachable_identity_endpoint_is_a_collection_error(moto_session):
+    fault = EndpointConnectionError(endpoint_url="https://sts.amazonaws.com")
+    inject_exception(moto_session, "sts", "GetCallerIdentity", fault)
+    with pytest.raises(CollectionError, match="Cannot identify the AWS account") as raised:
+        collect_snapshot(moto_session, ["us-east-1"])
+    assert "EndpointConnectionError" in str(raised.value)
 
 
 @pytest.mark.parametrize("regions", [[], ["all", "us-east-1"], ["us-east-1", "ALL"]])

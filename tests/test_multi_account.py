@@ -18,7 +18,6 @@ from scanner.collect import collect_snapshot, collector
 from scanner.collect.accounts import AccountPlan
 from scanner.collect.permissions import ACCOUNT_ACCESS_OPERATIONS, is_declared
 from scanner.collect.progress import Progress
-from scanner.errors import CollectionError
 from scanner.snapshot import validate
 from tests.test_collect_errors import inject_error, request_params
 
@@ -202,11 +201,30 @@ def test_all_regions_are_resolved_per_account(org, monkeypatch):
     assert snapshot["regions"] == ["eu-west-1", "us-east-1"]
 
 
-def test_an_organisation_that_cannot_be_listed_stops_the_scan(org):
+def test_an_organisation_that_cannot_be_listed_is_a_top_level_error(org):
+    """No account is scanned: the accounts that happen to be known are not the organisation."""
     session = caller_session(org)
     inject_error(session, "organizations", "ListAccounts", code="AccessDeniedException")
-    with pytest.raises(CollectionError, match="management account or a delegated administrator"):
-        collect_snapshot(session, ["us-east-1"], accounts=AccountPlan(ROLE, organization=True))
+    plan = AccountPlan(ROLE, organization=True)
+    snapshot = collect_snapshot(session, ["us-east-1"], accounts=plan)
+    validate(snapshot)
+    assert (snapshot["accounts"], snapshot["inventory"]) == ([], [])
+    assert snapshot["errors"] == [
+        {
+            "operation": "ListAccounts",
+            "code": "AccessDeniedException",
+            "message": "injected AccessDeniedException",
+            "account_id": MANAGEMENT,
+            "region": "us-east-1",
+        }
+    ]
+
+
+def test_a_role_that_cannot_be_assumed_is_a_top_level_error(org, org_snapshot):
+    snapshot, _, _, _ = org_snapshot
+    assert [(e["operation"], e["code"], e.get("account_id")) for e in snapshot["errors"]] == [
+        ("AssumeRole", "AccessDenied", org["locked"])
+    ]
 
 
 @pytest.fixture

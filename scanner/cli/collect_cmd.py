@@ -51,10 +51,16 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
 def collect(args: argparse.Namespace) -> dict:
     from scanner.collect import collect_snapshot, open_session
     from scanner.collect.progress import Progress
+    from scanner.collect.regions import check_region_names
+    from scanner.collect.session import check_endpoint_url
 
-    plan = account_plan(args)  # refuse bad account options before any AWS call
+    # Refuse bad options before any AWS call.
+    plan = account_plan(args)
+    if args.region:
+        check_region_names(args.region)
+    check_endpoint_url(args.endpoint_url)
     session = open_session(args.profile)
-    regions = args.region or [session.region_name or "us-east-1"]
+    regions = args.region or [_default_region(session)]
     return collect_snapshot(
         session,
         regions,
@@ -64,6 +70,26 @@ def collect(args: argparse.Namespace) -> dict:
         progress=Progress.on(sys.stderr, quiet=args.quiet),
         clients=client_factory(args, session),
     )
+
+
+# Where a scan goes when neither --region nor the AWS configuration names a region.
+FALLBACK_REGION = "us-east-1"
+
+
+def _default_region(session) -> str:
+    """The configured region (AWS_REGION, AWS_DEFAULT_REGION, the profile), checked; or the
+    fallback, said on stderr: a scan of the wrong region would find nothing and read clean."""
+    from scanner.collect.regions import check_region_names
+
+    if session.region_name:
+        check_region_names([session.region_name], source="the configured region")
+        return session.region_name
+    print(
+        f"ecrscan: no region given (--region) or configured (AWS_REGION, AWS_DEFAULT_REGION, "
+        f"the profile's region): scanning {FALLBACK_REGION}",
+        file=sys.stderr,
+    )
+    return FALLBACK_REGION
 
 
 def add_retry_options(group) -> None:
@@ -151,17 +177,45 @@ def run(args: argparse.Namespace) -> int:
         snapshots.save(snapshot, args.output)
     else:
         emit(json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n", None)
-    errors = _count_errors(snapshot)
-    if errors:
-        print(f"ecrscan: {errors} collection error(s) recorded in the snapshot", file=sys.stderr)
+    warning = incomplete_warning(snapshot)
+    if warning:
+        print(warning, file=sys.stderr)
         return ExitCode.UNDECIDED
     return ExitCode.OK
 
 
-def _count_errors(snapshot: dict) -> int:
-    from scanner.collect.collector import inventory_errors
+# What to do about the top-level errors users meet most.
+_HINTS = {
+    "ListAccounts": "--org needs the management account or a delegated administrator; "
+    "or name the accounts with --accounts",
+    "DescribeRegions": "allow ec2:DescribeRegions, or name the regions with --region",
+    "AssumeRole": "check --role-name and that role's trust policy in that account",
+}
 
-    return len(snapshot["errors"]) + sum(inventory_errors(s) for s in snapshot["inventory"])
+
+_SCOPE = (("account_id", "account"), ("region", "region"))
+
+
+def incomplete_warning(snapshot: dict) -> str | None:
+    """One stderr line when the snapshot records errors; it names the first top-level error
+    (a whole account or region left unseen), which outranks the per-field ones."""
+    from scanner.collect.collector import inventory_errors
+    from scanner.collect.safe_text import escape_controls
+
+    top = snapshot["errors"]
+    total = len(top) + sum(inventory_errors(entry) for entry in snapshot["inventory"])
+    if not total:
+        return None
+    counted = f"{total} collection error(s) recorded in the snapshot"
+    if not top:
+        return f"ecrscan: {counted}"
+    first = top[0]
+    where = ", ".join(f"{label} {first[k]}" for k, label in _SCOPE if first.get(k))
+    text = f"{first['operation']} failed with {first['code']}" + (f" ({where})" if where else "")
+    more = f" and {len(top) - 1} more" if len(top) > 1 else ""
+    hint = f": {_HINTS[first['operation']]}" if first["operation"] in _HINTS else ""
+    line = f"ecrscan: warning: collection incomplete: {text}{more}{hint}; {counted}"
+    return escape_controls(line)
 
 
 def add_account_options(parser: argparse.ArgumentParser) -> None:

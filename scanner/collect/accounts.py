@@ -22,9 +22,9 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Refresh
 from botocore.exceptions import CredentialRetrievalError
 
 from scanner.collect.calls import OperationFailed, call, paginate
-from scanner.errors import CollectionError, InputError
+from scanner.errors import InputError
 
-ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+ACCOUNT_ID = re.compile(r"\A[0-9]{12}\Z")
 # Shows in the member account's CloudTrail as assumed-role/<role>/ecrscan.
 SESSION_NAME = "ecrscan"
 # Organizations reports SUSPENDED and PENDING_CLOSURE accounts too; they cannot be scanned.
@@ -74,20 +74,18 @@ def _check_account_id(account_id: str, source: str) -> None:
 
 
 def organization_accounts(organizations: BaseClient) -> list[str]:
-    """Every ACTIVE account of the caller's organisation, sorted.
-
-    Without the list there is nothing to scan, so a failure stops the scan (exit 3) with the
-    likely cause, instead of producing an audit of zero accounts.
-    """
-    try:
-        accounts = paginate(organizations, "ListAccounts", "Accounts")
-    except OperationFailed as failure:
-        raise CollectionError(
-            f"Cannot list the organisation's accounts (organizations:ListAccounts failed with "
-            f"{failure.code}: {failure.message}); --org must run in the management account or a "
-            "delegated administrator account."
-        ) from failure
-    return sorted(account["Id"] for account in accounts if _active(account))
+    """Every ACTIVE account of the caller's organisation, sorted; raises OperationFailed (the
+    collector records it as a top-level error: the snapshot covers no account)."""
+    accounts = paginate(organizations, "ListAccounts", "Accounts")
+    ids = sorted(str(account.get("Id")) for account in accounts if _active(account))
+    strange = [account_id for account_id in ids if not ACCOUNT_ID.match(account_id)]
+    if strange:
+        # A role ARN built from it would go wherever the text points; and a list with a hole
+        # would read as the whole organisation.
+        raise OperationFailed(
+            "ListAccounts", "InvalidAccountId", f"the answer names {strange[0]!r}, not an account"
+        )
+    return ids
 
 
 def _active(account: dict[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from scanner.collect.accounts import (
 )
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
+from scanner.collect.credentials import credentials_problem
 from scanner.collect.inspector_findings import attach_inspector_findings
 from scanner.collect.jsonable import iso_timestamp
 from scanner.collect.kms_keys import attach_kms_keys
@@ -84,10 +85,13 @@ def collect_snapshot(
     """Collect the account behind `session`, or the accounts `accounts` plans, in `regions`
     (["all"] = every region each account has enabled).
 
-    Failed calls are recorded in the snapshot's `errors` objects, and an account that cannot be
-    entered becomes inventory entries whose every listing failed; only a failure to identify
-    the caller (or to list the organisation) raises CollectionError. `clients` lets tests
-    inject pre-built clients for the caller's account.
+    Failed calls are recorded in the snapshot's `errors` objects. A failure that leaves a whole
+    account or region unseen (the organisation's accounts, an account's enabled regions, a role
+    that cannot be assumed) is also a top-level error naming the account and region, so the
+    snapshot says it is incomplete; an account that cannot be entered becomes inventory entries
+    whose every listing failed. Only a failure to identify the caller raises: InputError for
+    missing or refused credentials, CollectionError otherwise. `clients` lets tests inject
+    pre-built clients for the caller's account.
     """
     check_region_names(regions)
     clients = clients or ClientFactory(session, endpoint_url=endpoint_url, max_workers=max_workers)
@@ -105,9 +109,9 @@ def collect_snapshot(
         plan=accounts,
         progress=progress or Progress.off(),
     )
-    targets = _target_accounts(scope)
-    scope.progress.add_accounts(len(targets))
     errors: list[ErrorRecord] = []
+    targets = _target_accounts(scope, errors)
+    scope.progress.add_accounts(len(targets))
     try:
         collected = map_concurrently(
             lambda account_id: _collect_account(scope, account_id, errors),
@@ -129,18 +133,35 @@ def collect_snapshot(
         "caller_arn": identity["Arn"],
         "accounts": targets,
         "regions": region_names,
-        "errors": errors,
+        "errors": sorted(errors, key=_error_order),
         "inventory": inventory,
     }
 
 
-def _target_accounts(scope: _Scope) -> list[str]:
+def _target_accounts(scope: _Scope, errors: list[ErrorRecord]) -> list[str]:
+    """The accounts to scan; none when the organisation cannot be listed (a top-level error:
+    an audit of the accounts that happen to be known would read as the whole organisation)."""
     plan = scope.plan
     if plan is None:
         return [scope.caller_account]
     if plan.organization:
-        return organization_accounts(scope.caller.client("organizations", scope.home_region))
+        organizations = scope.caller.client("organizations", scope.home_region)
+        try:
+            return organization_accounts(organizations)
+        except OperationFailed as failure:
+            errors.append(_scoped(failure.record, scope.caller_account, scope.home_region))
+            return []
     return list(plan.account_ids)
+
+
+def _scoped(record: ErrorRecord, account_id: str, region: str | None = None) -> ErrorRecord:
+    """A top-level error record: the failed call, and the account (and region) it left unseen."""
+    return {**record, "account_id": account_id} | ({"region": region} if region else {})
+
+
+def _error_order(record: ErrorRecord) -> tuple[str, ...]:
+    # Accounts are collected concurrently; the snapshot lists their errors in a stable order.
+    return tuple(record.get(key, "") for key in ("account_id", "region", "operation", "code"))
 
 
 def _covered_regions(scope: _Scope, collected: list[list[dict[str, Any]]]) -> list[str]:
@@ -158,12 +179,13 @@ def _collect_account(
     try:
         clients = _account_clients(scope, account_id)
     except OperationFailed as failure:
+        errors.append(_scoped(failure.record, account_id))
         return _unreachable(scope, account_id, _named_regions(scope), failure.record)
     region_errors: list[ErrorRecord] = []
     region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
-    errors.extend(region_errors)
-    if region_errors and scope.plan is not None:
-        # In a multi-account scan the account must still show up in the matrix, as ERROR.
+    errors.extend(_scoped(error, account_id, scope.home_region) for error in region_errors)
+    if region_errors:
+        # The account must still show up in the matrix, as ERROR, not as "none found".
         return _unreachable(scope, account_id, [EVERY_REGION], region_errors[0])
     scope.progress.add_regions(len(region_names))
     entries = map_concurrently(
@@ -285,7 +307,7 @@ def _caller_identity(clients: ClientFactory, region: str) -> dict[str, Any]:
     try:
         return call(clients.client("sts", region), "GetCallerIdentity")
     except OperationFailed as failure:
-        raise CollectionError(
+        raise credentials_problem(failure, clients.session.profile_name) or CollectionError(
             f"Cannot identify the AWS account (sts:GetCallerIdentity failed with "
             f"{failure.code}: {failure.message}); check your AWS credentials and profile."
         ) from failure

@@ -8,15 +8,18 @@ pre-built (for example Stubber-wrapped) clients.
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import ConfigParseError, ProfileNotFound
+from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 
 from scanner.collect.answers import refuse_unparseable_answers
 from scanner.collect.calls import Deadline
 from scanner.collect.retries import MAX_BACKOFF, install_per_call_retries
+from scanner.collect.safe_text import one_line
 from scanner.errors import InputError
 
 # Attempts per call, the first one included (botocore's `total_max_attempts`; its `max_attempts`
@@ -67,6 +70,23 @@ def open_session(profile: str | None = None) -> boto3.Session:
         raise InputError(f"Your AWS config file cannot be read: {exc}") from exc
 
 
+def check_endpoint_url(url: str | None) -> None:
+    """Refuse an --endpoint-url botocore would reject (with a traceback) at the first call."""
+    if url is None:
+        return
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number in range)
+    except ValueError:
+        parts = None
+    usable = parts is not None and parts.scheme in ("http", "https") and not parts.fragment
+    if not usable or not (is_valid_endpoint_url(url) or is_valid_ipv6_endpoint_url(url)):
+        raise InputError(
+            f"--endpoint-url {one_line(repr(url), 80)} is not an http(s) URL with a host name, "
+            "such as http://127.0.0.1:5000"
+        )
+
+
 def client_config(max_workers: int, budget: RetryBudget = RetryBudget()) -> Config:
     return Config(
         retries={"mode": budget.mode, "total_max_attempts": budget.max_attempts},
@@ -90,6 +110,7 @@ class ClientFactory:
         budget: RetryBudget = RetryBudget(),
         deadline: Deadline | None = None,
     ):
+        check_endpoint_url(endpoint_url)
         self.session = session
         self.endpoint_url = endpoint_url
         self.max_workers = max_workers

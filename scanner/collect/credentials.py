@@ -1,0 +1,50 @@
+"""Credentials that are missing or refused: unusable input (exit 2), with the fix in the message.
+
+Without usable credentials no call can succeed, so there is nothing to collect and nothing
+undecided to report: the user has to act first. Other failures to identify the caller (an
+unreachable endpoint, say) stay collection errors (exit 3).
+"""
+
+from scanner.collect.calls import OperationFailed
+from scanner.errors import InputError
+
+# botocore's exceptions when no credentials are found anywhere in the chain, or only half.
+MISSING = frozenset({"NoCredentialsError", "PartialCredentialsError"})
+# AWS's answers to credentials it does not accept, and botocore's when a profile's source of
+# credentials (SSO, a credential process, an assumed role) cannot give any.
+REFUSED = frozenset(
+    {
+        "AuthFailure",
+        "CredentialRetrievalError",
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidAccessKeyId",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "SSOTokenLoadError",
+        "TokenRetrievalError",
+        "UnauthorizedSSOTokenError",
+        "UnrecognizedClientException",
+    }
+)
+
+HOW_TO_GIVE = (
+    "give ecrscan AWS credentials: --profile NAME (a profile set up with `aws configure` or "
+    "`aws configure sso`), AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
+    "environment; on EC2, ECS or Lambda the instance or task role is used by itself"
+)
+
+
+def credentials_problem(failure: OperationFailed, profile: str | None) -> InputError | None:
+    """The InputError to raise for a credentials failure of GetCallerIdentity, else None."""
+    profile = None if profile == "default" else profile  # boto3's name for "none named"
+    named = f" (profile {profile})" if profile else ""
+    if failure.code in MISSING:
+        return InputError(f"No usable AWS credentials found{named}: {HOW_TO_GIVE}.")
+    if failure.code in REFUSED:
+        renew = f"aws sso login --profile {profile}" if profile else "aws sso login"
+        return InputError(
+            f"AWS did not accept the credentials{named} ({failure.code}: {failure.message}): "
+            f"renew them (`{renew}`, or new access keys), or {HOW_TO_GIVE}."
+        )
+    return None
