@@ -1,6 +1,7 @@
 """The collector against an in-process moto account: every field lands where the schema says."""
 
 import json
+import re
 from datetime import UTC, datetime
 
 import boto3
@@ -193,7 +194,7 @@ def snapshot(module_aws_env):
         session = boto3.Session(region_name="us-east-1")
         seed_east(session)
         seed_west(session)
-        result = collect_snapshot(session, ["us-east-1", "us-west-2"], now=NOW)
+        result = collect_snapshot(session, ["us-east-1", "us-west-2"], clock=lambda: NOW)
     validate(result)
     return result
 
@@ -213,7 +214,11 @@ def repository(snapshot, region, name):
 def test_snapshot_header(snapshot):
     assert snapshot["schema_version"] == 1
     assert snapshot["tool"]["name"] == "ecrscan"
-    assert snapshot["collected_at"] == "2025-01-31T12:00:00Z"
+    assert snapshot["collection"] == {
+        "started_at": "2025-01-31T12:00:00.123Z",
+        "finished_at": "2025-01-31T12:00:00.123Z",
+    }
+    assert snapshot["collected_at"] == "2025-01-31T12:00:00.123Z"
     assert snapshot["account_id"] == ACCOUNT
     assert snapshot["partition"] == "aws"
     assert snapshot["caller_arn"].startswith(f"arn:aws:sts::{ACCOUNT}:")
@@ -225,6 +230,24 @@ def test_snapshot_header(snapshot):
 
 def test_snapshot_is_plain_json(snapshot):
     assert json.loads(json.dumps(snapshot)) == snapshot
+
+
+def _strings(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_every_timestamp_the_collector_writes_is_utc_with_z(snapshot):
+    """Its own (collection times) and AWS's (createdAt, imagePushedAt, ...): one style."""
+    stamps = [s for s in _strings(snapshot) if re.fullmatch(r"\d{4}-\d\d-\d\dT[\d:.]+\S*", s)]
+    assert len(stamps) > 10
+    assert all(stamp.endswith("Z") for stamp in stamps), [s for s in stamps if s[-1] != "Z"]
 
 
 def test_repository_items_are_kept_as_aws_returns_them(snapshot):
@@ -331,7 +354,7 @@ def test_registry(snapshot):
 
 def test_network(moto_session):
     ids = seed_network(moto_session, "us-east-1")
-    snapshot = collect_snapshot(moto_session, ["us-east-1"], now=NOW)
+    snapshot = collect_snapshot(moto_session, ["us-east-1"], clock=lambda: NOW)
     validate(snapshot)
     network = region_of(snapshot, "us-east-1")["network"]
     assert network["errors"] == {}
@@ -368,7 +391,7 @@ def test_all_regions_lists_the_enabled_regions(moto_session, monkeypatch):
             real_collect_region(clients, account_id, "us-east-1", max_workers) | {"region": region}
         ),
     )
-    snapshot = collect_snapshot(moto_session, ["all"], now=NOW, max_workers=2)
+    snapshot = collect_snapshot(moto_session, ["all"], clock=lambda: NOW, max_workers=2)
     validate(snapshot)
     assert calls and calls[0]["AllRegions"] == "false"
     assert {"us-east-1", "eu-west-1", "ap-southeast-2"} <= set(snapshot["regions"])
@@ -377,13 +400,13 @@ def test_all_regions_lists_the_enabled_regions(moto_session, monkeypatch):
 
 
 def test_regions_named_twice_are_collected_once(moto_session):
-    snapshot = collect_snapshot(moto_session, ["us-east-1", "us-east-1"], now=NOW)
+    snapshot = collect_snapshot(moto_session, ["us-east-1", "us-east-1"], clock=lambda: NOW)
     assert snapshot["regions"] == ["us-east-1"]
 
 
 def test_to_json_turns_datetimes_into_utc_text():
     moment = datetime(2025, 1, 31, 12, 0, tzinfo=UTC)
-    assert to_json({"a": [moment], "b": 1}) == {"a": ["2025-01-31T12:00:00+00:00"], "b": 1}
+    assert to_json({"a": [moment], "b": 1}) == {"a": ["2025-01-31T12:00:00Z"], "b": 1}
 
 
 def test_account_wide_calls_use_the_first_named_region_without_a_session_region(
@@ -397,7 +420,7 @@ def test_account_wide_calls_use_the_first_named_region_without_a_session_region(
             "before-call.sts.GetCallerIdentity",
             lambda context, **_: regions_called.append(context["client_region"]),
         )
-        collect_snapshot(session, ["eu-west-1"], now=NOW)
+        collect_snapshot(session, ["eu-west-1"], clock=lambda: NOW)
     assert regions_called == ["eu-west-1"]
 
 

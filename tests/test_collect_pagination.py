@@ -103,7 +103,7 @@ def test_describe_repositories_follows_next_token(stubbed_ecr):
     validate(snapshot)
     repositories = snapshot["inventory"][0]["repositories"]
     assert [repo["repository"]["repositoryName"] for repo in repositories] == ["first", "second"]
-    assert repositories[1]["repository"]["createdAt"] == "2024-05-01T09:30:00+00:00"
+    assert repositories[1]["repository"]["createdAt"] == "2024-05-01T09:30:00Z"
     assert all(
         repo["scanningConfiguration"]["scanFrequency"] == "SCAN_ON_PUSH" for repo in repositories
     )

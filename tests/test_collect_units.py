@@ -39,17 +39,17 @@ def test_no_policy_stays_none():
     assert parse_optional_policy_text(None) is None
 
 
-def test_timestamps_are_utc_with_offset():
+def test_timestamps_are_utc_spelled_z():
     eastern = timezone(timedelta(hours=-5))
-    assert iso_timestamp(datetime(2025, 1, 1, 7, tzinfo=eastern)) == "2025-01-01T12:00:00+00:00"
-    assert iso_timestamp(datetime(2025, 1, 1, 12)) == "2025-01-01T12:00:00+00:00"
+    assert iso_timestamp(datetime(2025, 1, 1, 7, tzinfo=eastern)) == "2025-01-01T12:00:00Z"
+    assert iso_timestamp(datetime(2025, 1, 1, 12)) == "2025-01-01T12:00:00Z"
 
 
 def test_response_body_drops_response_metadata():
     body = response_body(
         {"ResponseMetadata": {"RequestId": "x"}, "at": datetime(2025, 1, 1, tzinfo=UTC)}
     )
-    assert body == {"at": "2025-01-01T00:00:00+00:00"}
+    assert body == {"at": "2025-01-01T00:00:00Z"}
 
 
 def test_image_summary_keeps_only_present_fields_of_the_newest_image():
@@ -80,18 +80,18 @@ def test_image_summary_keeps_only_present_fields_of_the_newest_image():
         "newestImage": {
             "imageDigest": "sha256:new",
             "imageSizeInBytes": 4,
-            "imagePushedAt": "2024-02-01T00:00:00+00:00",
+            "imagePushedAt": "2024-02-01T00:00:00Z",
             "imageScanStatus": {"status": "COMPLETE"},
             "imageScanFindingsSummary": {
                 "findingSeverityCounts": {"HIGH": 2},
-                "imageScanCompletedAt": "2024-02-02T00:00:00+00:00",
+                "imageScanCompletedAt": "2024-02-02T00:00:00Z",
             },
         },
         # Every image, newest first, compact: no digest, no tags key when untagged.
         "images": [
-            {"imagePushedAt": "2024-02-01T00:00:00+00:00", "imageSizeInBytes": 4},
+            {"imagePushedAt": "2024-02-01T00:00:00Z", "imageSizeInBytes": 4},
             {
-                "imagePushedAt": "2024-01-01T00:00:00+00:00",
+                "imagePushedAt": "2024-01-01T00:00:00Z",
                 "imageSizeInBytes": 3,
                 "imageTags": ["v1"],
             },

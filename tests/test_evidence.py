@@ -44,7 +44,8 @@ def test_evaluate_records_digests_caller_coverage_and_times(tmp_path):
     }
     assert evidence["accounts"] == ["111122223333"]
     assert evidence["regions"] == ["eu-west-1"]
-    assert evidence["collection"] == {"started_at": snapshot["collected_at"], "finished_at": None}
+    # A snapshot from before the collector recorded its times: the start is not guessed.
+    assert evidence["collection"] == {"started_at": None, "finished_at": None}
     started = _time(evidence["evaluation"]["started_at"])
     assert before <= started <= _time(evidence["evaluation"]["finished_at"])
     assert evidence["controls"] == ["ecr-tag-immutability"]
@@ -105,10 +106,23 @@ def test_scan_records_when_collection_finished(aws_env, tmp_path):
     assert evidence["caller"]["arn"] == snapshot["caller_arn"]
     assert evidence["accounts"] == [snapshot["account_id"]]
     collection, evaluation = evidence["collection"], evidence["evaluation"]
-    assert collection["started_at"] == snapshot["collected_at"]
+    assert collection == snapshot["collection"]
+    assert collection["finished_at"] == snapshot["collected_at"]
     assert _time(collection["started_at"]) <= _time(collection["finished_at"])
     assert _time(collection["finished_at"]) <= _time(evaluation["started_at"])
     assert _time(evaluation["started_at"]) <= _time(evaluation["finished_at"])
+
+
+def test_the_collection_times_come_from_the_snapshot(tmp_path):
+    snapshot = snapshot_factory.snapshot()
+    snapshot["collection"] = {
+        "started_at": "2026-11-27T23:50:00.250Z",
+        "finished_at": "2026-11-28T00:00:00.000Z",
+    }
+    evidence = _evaluate(tmp_path, snapshot)["evidence"]
+    assert evidence["collection"] == snapshot["collection"]
+    for moment in (evidence["evaluation"]["started_at"], evidence["evaluation"]["finished_at"]):
+        assert moment.endswith("Z") and "+00:00" not in moment
 
 
 def _direct_writes(tree):

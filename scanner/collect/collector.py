@@ -4,6 +4,7 @@ The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id
 `caller_arn` always name the caller; each inventory entry names the account it describes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +22,6 @@ from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
 from scanner.collect.credentials import credentials_problem
 from scanner.collect.inspector_findings import attach_inspector_findings
-from scanner.collect.jsonable import iso_timestamp
 from scanner.collect.kms_keys import attach_kms_keys
 from scanner.collect.network import collect_network
 from scanner.collect.progress import Progress
@@ -77,7 +77,7 @@ def collect_snapshot(
     *,
     endpoint_url: str | None = None,
     max_workers: int = 8,
-    now: datetime | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     clients: ClientFactory | None = None,
     accounts: AccountPlan | None = None,
     progress: Progress | None = None,
@@ -92,8 +92,13 @@ def collect_snapshot(
     whose every listing failed. Only a failure to identify the caller raises: InputError for
     missing or refused credentials, CollectionError otherwise. `clients` lets tests inject
     pre-built clients for the caller's account.
+
+    `collection` records when collection started (before the first call) and finished (after
+    the last answer); `collected_at`, the moment the snapshot stands for (ages are counted to
+    it), is the finish.
     """
     check_region_names(regions)
+    started = clock()
     clients = clients or ClientFactory(session, endpoint_url=endpoint_url, max_workers=max_workers)
     home_region = _home_region(session, regions)
     identity = _caller_identity(clients, home_region)
@@ -121,13 +126,15 @@ def collect_snapshot(
         )
     finally:
         scope.progress.close()  # end the line, so an error message starts on its own
+    finished = clock()
     region_names, inventory = _covered_regions(scope, collected), []
     for account_inventory in collected:
         inventory.extend(account_inventory)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
-        "collected_at": _utc_text(now or datetime.now(UTC)),
+        "collected_at": _utc_text(finished),
+        "collection": {"started_at": _utc_text(started), "finished_at": _utc_text(finished)},
         "account_id": scope.caller_account,
         "partition": scope.partition,
         "caller_arn": identity["Arn"],
@@ -326,5 +333,6 @@ def _resolve_regions(
 
 
 def _utc_text(moment: datetime) -> str:
-    """collected_at: second precision, 'Z' suffix, e.g. 2025-01-31T12:00:00Z."""
-    return iso_timestamp(moment.replace(microsecond=0)).replace("+00:00", "Z")
+    """Milliseconds, UTC with 'Z', e.g. 2025-01-31T12:00:00.123Z: whole seconds would put an
+    image pushed in the last second of a collection after its end."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -5,10 +5,11 @@ from typing import Any
 
 
 def iso_timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with an explicit offset; a naive datetime is taken to be UTC already."""
+    """ISO 8601 in UTC, spelled with 'Z' like every timestamp the collector writes
+    (2025-01-31T12:00:00Z, fractions kept); a naive datetime is taken to be UTC already."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
+    return moment.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
 
 
 def to_json(value: Any) -> Any:

@@ -163,11 +163,17 @@ def _images(summary: dict[str, Any] | None) -> dict[str, Any] | None:
         "newestImage": None
         if newest is None
         else _pick(newest, _NEWEST_IMAGE_FIELDS)
-        | {"findingSeverityCounts": _severity_counts(newest)},
+        | {"findingSeverityCounts": _severity_counts(newest)}
+        | _pushed_at(newest),
         "tags": None
         if listed is None
         else sorted({tag for image in listed for tag in image.get("imageTags", [])}),
     }
+
+
+def _pushed_at(newest: dict[str, Any]) -> dict[str, Any]:
+    pushed = newest.get("imagePushedAt")
+    return {"imagePushedAt": rfc3339(pushed)} if isinstance(pushed, str) else {}
 
 
 def _severity_counts(newest: dict[str, Any]) -> dict[str, int] | None:

@@ -188,7 +188,7 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         "format": RESULTS_FORMAT,
         "tool": {"name": "ecrscan", "version": __version__},
         "engine": engine,
-        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluated_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "snapshot": {
             key: snapshot[key]
             for key in (

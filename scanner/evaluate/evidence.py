@@ -20,7 +20,8 @@ from scanner.evaluate.results import Results
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """Now, UTC in milliseconds spelled with 'Z', like the collector's timestamps."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def canonical_digest(document: Any) -> str:
@@ -44,10 +45,12 @@ def attach_evidence(
 ) -> dict[str, Any]:
     """Add `metadata["evidence"]` to freshly evaluated results and return it.
 
-    collection_finished_at is known only when this process collected the snapshot (`scan`); for
-    a stored snapshot it stays null rather than guessed.
+    The collection times are the snapshot's own record (`collection`). A snapshot that predates
+    it has no start (null rather than guessed); its finish is collection_finished_at, known only
+    when this process collected the snapshot (`scan`).
     """
     metadata = results.metadata
+    recorded = snapshot.get("collection") or {}
     evidence = {
         "tool": {"name": "ecrscan", "version": __version__},
         "engine": metadata.get("engine"),
@@ -59,8 +62,8 @@ def attach_evidence(
         "accounts": covered_accounts(snapshot),
         "regions": sorted(snapshot.get("regions") or ()),
         "collection": {
-            "started_at": snapshot.get("collected_at"),
-            "finished_at": collection_finished_at,
+            "started_at": recorded.get("started_at"),
+            "finished_at": recorded.get("finished_at") or collection_finished_at,
         },
         "evaluation": {"started_at": evaluation_started_at, "finished_at": utc_now()},
         "controls": [c["id"] for c in results.controls],
