@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from scanner.audit.waivers import apply_waivers, load_waivers
 from scanner.cli import main
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.results import RESULTS_FORMAT, Result, Results, exit_code
-from scanner.evaluate.waivers import apply_waivers, load_waivers
 from scanner.render import RENDERERS
 from tests import snapshot_factory
 

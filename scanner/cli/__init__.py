@@ -20,8 +20,8 @@ from scanner.cli import (
     iam_cmd,
     merge_cmd,
 )
+from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
-from scanner.evaluate.engine import EngineError
 
 EPILOG = """\
 exit codes:

@@ -9,10 +9,10 @@ import datetime as dt
 import sys
 from typing import Any
 
-from scanner import history
-from scanner.evaluate.evidence import attach_evidence
+from scanner.audit import history
+from scanner.audit.evidence import attach_evidence
+from scanner.audit.waivers import apply_waivers, load_waivers, today_utc
 from scanner.evaluate.results import Results
-from scanner.evaluate.waivers import apply_waivers, load_waivers, today_utc
 
 
 def add_waiver_options(parser: argparse.ArgumentParser) -> None:

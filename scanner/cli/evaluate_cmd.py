@@ -3,6 +3,8 @@
 import argparse
 
 from scanner import snapshot as snapshots
+from scanner.audit.baseline import apply_baseline, gating
+from scanner.audit.evidence import utc_now
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
@@ -14,8 +16,6 @@ from scanner.cli.options import (
     policies_from,
 )
 from scanner.cli.pipeline import judge
-from scanner.evaluate.baseline import apply_baseline, gating
-from scanner.evaluate.evidence import utc_now
 from scanner.evaluate.results import Results, exit_code, load_results
 
 

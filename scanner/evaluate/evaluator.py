@@ -10,11 +10,11 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
+from scanner.engines.base import Engine, EngineError, Verdict
+from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate import documents, shards
 from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
-from scanner.evaluate.engine import Engine, EngineError, Verdict
 from scanner.evaluate.memo import MemoisingEngine, control_reads
-from scanner.evaluate.regopy_engine import RegopyEngine
 from scanner.evaluate.results import RESULTS_FORMAT, VERDICT_STATUSES, Result, Results
 
 BATCH_SIZE = 64
