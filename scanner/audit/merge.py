@@ -27,19 +27,53 @@ def merge(shards: list[tuple[str, Results]]) -> Results:
         for key, what in _MUST_MATCH.items():
             if _canonical(shard.metadata.get(key)) != _canonical(first.metadata.get(key)):
                 raise InputError(f"{path}: {what} differs from {first_path}'s; cannot merge")
+    _refuse_overlapping_scopes(shards)
     results = _disjoint_results(shards)
     return Results(_merged_metadata(shards), results)
+
+
+def _refuse_overlapping_scopes(shards: list[tuple[str, Results]]) -> None:
+    """Two shards that judged the same account and region would double its cells, or worse,
+    disagree about them; the same file given twice is the commonest way to get there."""
+    owner: dict[tuple[str, str], str] = {}
+    for index, (path, shard) in enumerate(shards):
+        label = _label(path, index, shards)
+        for scope in sorted(scopes(shard)):
+            earlier = owner.setdefault(scope, label)
+            if earlier != label:
+                account, region = scope
+                raise InputError(
+                    f"{label}: account {account} in {region} is also covered by {earlier}; "
+                    "shards must cover disjoint accounts"
+                )
+
+
+def scopes(results: Results) -> set[tuple[str, str]]:
+    """The (account, region) pairs a results file covers: recorded at evaluation, or (in files
+    written before that was recorded) read off the results themselves."""
+    recorded = (results.metadata.get("snapshot") or {}).get("scopes")
+    if recorded is not None:
+        return {(str(account), str(region)) for account, region in recorded}
+    return {(r.account_id, r.region) for r in results.results}
+
+
+def _label(path: str, index: int, shards: list[tuple[str, Results]]) -> str:
+    """The file's name, with its position when the same file is given more than once."""
+    if sum(1 for other, _ in shards if other == path) > 1:
+        return f"{path} (argument {index + 1})"
+    return str(path)
 
 
 def _disjoint_results(shards: list[tuple[str, Results]]) -> list[Result]:
     seen: dict[tuple[str, str], str] = {}
     merged: list[Result] = []
-    for path, shard in shards:
+    for index, (path, shard) in enumerate(shards):
+        label = _label(path, index, shards)
         for result in shard.results:
             cell = (result.control_id, result.resource_id)
-            if seen.setdefault(cell, path) != path:
+            if seen.setdefault(cell, label) != label:
                 raise InputError(
-                    f"{path}: {result.resource_id} ({result.control_id}) is also in "
+                    f"{label}: {result.resource_id} ({result.control_id}) is also in "
                     f"{seen[cell]}; shards must cover disjoint accounts"
                 )
             merged.append(result)
@@ -53,6 +87,7 @@ def _merged_metadata(shards: list[tuple[str, Results]]) -> dict:
     metadata["evaluated_at"] = max(str(s.metadata.get("evaluated_at") or "") for _, s in shards)
     metadata["snapshot"] = {
         **snapshots[0],
+        "scopes": sorted([list(scope) for _, shard in shards for scope in scopes(shard)]),
         "collected_at": min(str(s.get("collected_at") or "") for s in snapshots),
         "regions": sorted({r for s in snapshots for r in s.get("regions") or ()}),
         "accounts": sorted({s.get("account_id") for s in snapshots if s.get("account_id")}),

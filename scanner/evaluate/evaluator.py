@@ -199,7 +199,9 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
                 "caller_arn",
                 "regions",
             )
-        },
+        }
+        # Which (account, region) pairs were judged: merge refuses shards that overlap.
+        | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
         "snapshot_errors": snapshot["errors"],
         "config": config.policy_data(),
         "policy_digest": _digest(policies.modules),
