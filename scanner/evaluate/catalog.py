@@ -64,6 +64,9 @@ class PolicySet:
     modules: dict[str, str]
     controls: tuple[Control, ...]
 
+    def ids(self) -> set[str]:
+        return {c.id for c in self.controls}
+
     def select(self, ids: Iterable[str] | None) -> "PolicySet":
         if not ids:
             return self
