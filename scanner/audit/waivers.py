@@ -156,7 +156,10 @@ def check_rules(
     """What a waiver file must also respect to be used: controls that exist (a typo would
     otherwise leave a failure standing while the file looks reviewed), and an expiry no further
     ahead than the auditor allows (waivers are renewed on purpose, not set for a decade)."""
-    limit = today + dt.timedelta(days=max_days)
+    try:
+        limit = today + dt.timedelta(days=max_days)
+    except OverflowError:  # --as-of 9999-12-31: nothing lies further ahead
+        limit = dt.date.max
     for waiver in waiver_file.waivers:
         where = f"{waiver_file.source}: waiver {waiver.number}"
         if waiver.control not in known_controls:
