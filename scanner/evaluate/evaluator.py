@@ -81,11 +81,17 @@ def _verdict_groups(
     def judge(batch: list[documents.Resource]) -> list[list[Result]]:
         # One batch holds one resource type at a time: see _batches.
         judged = by_type[batch[0].resource_type]
-        answers = engine.verdicts([c.entrypoint for c in judged], [r.document for r in batch])
-        return [
-            [_result(resource, c, answer[c.entrypoint]) for c in judged]
-            for resource, answer in zip(batch, answers, strict=True)
-        ]
+        sound = [r for r in batch if r.problem is None]
+        entrypoints = [c.entrypoint for c in judged]
+        answers = iter(engine.verdicts(entrypoints, [r.document for r in sound]) if sound else ())
+        groups = []
+        for resource in batch:
+            if resource.problem is None:
+                answer = next(answers)
+                groups.append([_result(resource, c, answer[c.entrypoint]) for c in judged])
+            else:
+                groups.append([_unjudgeable(resource, c) for c in judged])
+        return groups
 
     groups: list[list[Result]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
@@ -136,6 +142,11 @@ def _result(
         reason=reason,
         source=resource.source,
     )
+
+
+def _unjudgeable(resource: documents.Resource, control: Control) -> Result:
+    """A resource the snapshot contradicts itself about: no control may pass it."""
+    return _result(resource, control, {"status": "ERROR", "reason": resource.problem})
 
 
 def _interpret(control: Control, verdict: Verdict | EngineError) -> tuple[str, str, str]:
