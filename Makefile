@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml hatch_build.py scanner/evaluate/_native_input.c
+$(STAMP): pyproject.toml hatch_build.py scanner/engines/_native_input.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
@@ -37,4 +37,4 @@ docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA 
 	$(BIN)/python -m scanner.catalog_docs README.md
 
 clean:  ## remove the virtualenv and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist scanner/evaluate/_native_input.*.so
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist scanner/engines/_native_input.*.so

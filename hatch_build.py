@@ -1,7 +1,7 @@
-"""Build hook: compile scanner/evaluate/_native_input.c where a C compiler is at hand.
+"""Build hook: compile scanner/engines/_native_input.c where a C compiler is at hand.
 
 The extension hands documents to rego-cpp in C (see the file's header); without it ecrscan takes
-the ctypes path in scanner.evaluate.rego_native, with the same answers and a slower evaluation.
+the ctypes path in scanner.engines.regopy_native, with the same answers and a slower evaluation.
 So a missing compiler, or ECRSCAN_NO_NATIVE=1, gives a pure-Python wheel and a warning, never a
 failed install. It needs only Python's headers: rego-cpp's functions are bound at run time.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
-SOURCE = Path("scanner/evaluate/_native_input.c")
+SOURCE = Path("scanner/engines/_native_input.c")
 
 
 class NativeInputHook(BuildHookInterface):

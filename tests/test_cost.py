@@ -8,7 +8,7 @@ import pytest
 
 from scanner.cli import main
 from scanner.config import Config
-from scanner.evaluate.cost import GIB, cost_view, expired_images
+from scanner.cost.view import GIB, cost_view, expired_images
 from tests.snapshot_factory import repository_record, snapshot
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)

@@ -2,8 +2,8 @@
 
 import pytest
 
+from scanner.engines.base import Engine, EngineError
 from scanner.evaluate import input_paths, memo
-from scanner.evaluate.engine import Engine, EngineError
 from scanner.evaluate.input_paths import WHOLE, code_only, control_reads, project, reads
 from scanner.evaluate.memo import MemoisingEngine
 

@@ -15,16 +15,16 @@ import pytest
 from bench import synthetic
 from scanner.cli import main
 from scanner.config import config_from_mapping
-from scanner.evaluate import opa_embedded_engine
+from scanner.engines import opa_embedded
+from scanner.engines.base import EngineError
+from scanner.engines.opa_server import OpaServerEngine
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.engine import EngineError
 from scanner.evaluate.evaluator import BATCH_SIZE, evaluate_snapshot
-from scanner.evaluate.opa_server_engine import OpaServerEngine
 from scanner.fileio import write_json_atomic
 from scanner.resources import policy_dir
 
 needs_go_opa = pytest.mark.skipif(
-    not opa_embedded_engine.available(),
+    not opa_embedded.available(),
     reason="the fake OPA server evaluates with opa-golib-python-bindings, which is not installed",
 )
 POLICIES = load_policies(policy_dir())

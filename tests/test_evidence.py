@@ -9,8 +9,8 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
+from scanner.audit.evidence import canonical_digest, covered_accounts
 from scanner.cli import main
-from scanner.evaluate.evidence import canonical_digest, covered_accounts
 from tests import snapshot_factory
 
 

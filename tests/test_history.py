@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from scanner import history
+from scanner.audit import history
 from scanner.cli import main
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.results import RESULTS_FORMAT, Result, Results, load_results

@@ -97,3 +97,40 @@ def test_a_file_that_is_not_results_is_a_usage_error(tmp_path, capsys, shards):
     bogus.write_text(json.dumps({"results": []}))
     assert main(["merge", str(a), str(bogus)]) == 2
     assert "not an ecrscan results file" in capsys.readouterr().err
+
+
+def test_the_same_file_twice_is_refused_not_doubled(capsys, shards):
+    (_, a), _ = shards
+    assert main(["merge", str(a), str(a)]) == 2
+    err = capsys.readouterr().err
+    assert f"{a} (argument 2)" in err and "also covered by" in err and err.count("\n") == 1
+
+
+def test_shards_that_share_an_account_and_region_are_refused_even_without_resources(
+    tmp_path, capsys, shards
+):
+    """Coverage is what was judged, recorded at evaluation: an account with no repository in
+    one shard still overlaps the same account in another."""
+    (_, a), (_, b) = shards
+    document = json.loads(b.read_text())
+    document["results"] = []
+    document["metadata"]["snapshot"]["scopes"] = json.loads(a.read_text())["metadata"]["snapshot"][
+        "scopes"
+    ][:1]
+    empty = tmp_path / "empty.json"
+    empty.write_text(json.dumps(document))
+    assert main(["merge", str(a), str(empty)]) == 2
+    assert "is also covered by" in capsys.readouterr().err
+
+
+def test_merged_results_record_every_scope(tmp_path, shards):
+    (_, a), (_, b) = shards
+    merged = tmp_path / "merged.json"
+    assert main(["merge", str(a), str(b), "--output", str(merged)]) == 0
+    scopes = load_results(merged).metadata["snapshot"]["scopes"]
+    expected = [
+        scope
+        for f in (a, b)
+        for scope in json.loads(f.read_text())["metadata"]["snapshot"]["scopes"]
+    ]
+    assert scopes == sorted(expected) and len(scopes) == len({tuple(s) for s in scopes})

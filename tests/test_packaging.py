@@ -5,7 +5,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from scanner.evaluate import rego_native
+from scanner.engines import regopy_native
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,6 @@ def test_wheel_ships_policies_schema_and_demo_config(tmp_path):
     assert "scanner/demo/config.yaml" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ecrscan = scanner.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
-    if rego_native.NATIVE:  # built here, so the wheel must carry it too (hatch_build.py)
-        assert any(n.startswith("scanner/evaluate/_native_input.") for n in names)
+    if regopy_native.NATIVE:  # built here, so the wheel must carry it too (hatch_build.py)
+        assert any(n.startswith("scanner/engines/_native_input.") for n in names)
         assert not wheel.name.endswith("-none-any.whl")

@@ -15,10 +15,10 @@ import pytest
 
 from bench import synthetic
 from scanner.config import config_from_mapping
-from scanner.evaluate import opa_embedded_engine
+from scanner.engines import opa_embedded
+from scanner.engines.opa_embedded import OpaEmbeddedEngine
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.evaluate.opa_embedded_engine import OpaEmbeddedEngine
 from scanner.resources import policy_dir
 
 POLICIES = load_policies(policy_dir())
@@ -53,7 +53,7 @@ def test_the_estate_exercises_every_outcome(regopy):
 
 
 @pytest.mark.skipif(
-    not opa_embedded_engine.available(),
+    not opa_embedded.available(),
     reason="opa-golib-python-bindings is not installed: no real OPA to compare with",
 )
 def test_regopy_and_real_opa_agree_on_every_cell(estate, regopy):

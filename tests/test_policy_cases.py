@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from scanner.config import config_from_mapping
+from scanner.engines import ENGINES, available_engines
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.engines import ENGINES, available_engines
 from scanner.resources import policy_dir
 
 POLICIES = load_policies(policy_dir())

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from scanner.collect.policy_text import parse_policy_text
 from scanner.config import Config
+from scanner.engines import ENGINES, available_engines
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.engines import ENGINES, available_engines
 from scanner.resources import policy_dir
 from scanner.snapshot import validate
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from scanner.collect.policy_text import parse_optional_policy_text
 from scanner.config import Config
-from scanner.evaluate.cost import cost_view
+from scanner.cost.view import cost_view
 from tests import snapshot_factory
 from tests.test_properties import _repository, _verdicts, json_values
 

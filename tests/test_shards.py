@@ -11,11 +11,11 @@ import pytest
 
 from bench import synthetic
 from scanner.config import config_from_mapping
+from scanner.engines.base import EngineError
+from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate import shards
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.engine import EngineError
 from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.evaluate.regopy_engine import RegopyEngine
 from scanner.resources import policy_dir
 
 pytestmark = pytest.mark.skipif(
@@ -75,7 +75,7 @@ from bench import synthetic
 from scanner.config import config_from_mapping
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.evaluate.regopy_engine import RegopyEngine
+from scanner.engines.regopy import RegopyEngine
 from scanner.resources import policy_dir
 
 class SlowEngine(RegopyEngine):

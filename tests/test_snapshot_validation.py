@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from bench import synthetic
 from scanner.errors import InputError
-from scanner.snapshot import _compiled_accepts, validate, validation_errors
+from scanner.snapshot import _compiled_accepts, consistency_errors, validate, validation_errors
 from tests import snapshot_factory
 
 PROFILE = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -84,7 +84,8 @@ def test_damage_gets_the_reference_decision(snapshot):
     reference_accepts = validation_errors(snapshot) == []
     if _compiled_accepts(snapshot):
         assert reference_accepts
-    assert _accepted_by_validate(snapshot) == reference_accepts
+    consistent = reference_accepts and consistency_errors(snapshot) == []
+    assert _accepted_by_validate(snapshot) == consistent
 
 
 @pytest.mark.parametrize(
@@ -109,3 +110,21 @@ def test_known_damage_is_rejected_with_the_reference_message(path, value):
     with pytest.raises(InputError, match="not an ecrscan snapshot") as raised:
         validate(snapshot)
     assert problems[0] in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "collected_at", ["2026-13-45T99:00:00+00:00", "yesterday, around noon", "2026-11-28T09:00:00.1"]
+)
+def test_a_collection_time_that_is_no_time_is_refused(collected_at):
+    snapshot = copy.deepcopy(SMALL)
+    snapshot["collected_at"] = collected_at
+    with pytest.raises(InputError, match=r"collected_at: .* is not an ISO 8601 time"):
+        validate(snapshot)
+
+
+def test_an_account_and_region_inventoried_twice_is_refused():
+    """Two entries for one (account, region) would judge its resources twice, or differently."""
+    snapshot = copy.deepcopy(ESTATE)
+    snapshot["inventory"].append(copy.deepcopy(snapshot["inventory"][0]))
+    with pytest.raises(InputError, match=r"inventory/\d+: account \d{12} in [a-z0-9-]+ appears"):
+        validate(snapshot)

@@ -4,9 +4,12 @@ Every user-facing failure ends here as one line on stderr and a documented exit 
 """
 
 import argparse
+import os
 import signal
 import sys
+import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from scanner import __version__
 from scanner.cli import (
@@ -20,15 +23,16 @@ from scanner.cli import (
     iam_cmd,
     merge_cmd,
 )
+from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
-from scanner.evaluate.engine import EngineError
 
 EPILOG = """\
 exit codes:
   0  no failures at or above --fail-on
   1  failures at or above --fail-on
   2  usage error or unusable input (file missing, not JSON, wrong schema, unknown control)
-  3  collection errors left cells undecided (ERROR cells)
+  3  the run is incomplete: collection errors or ERROR cells
+  4  internal error in ecrscan (a bug: please report it)
   130 interrupted (SIGINT), 143 terminated (SIGTERM): no partial file is left behind
 """
 
@@ -83,10 +87,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()  # the reader went away (| head); nothing left to say
         return ExitCode.OK
+    except Exception as exc:  # the one place every unexpected failure ends
+        return _internal_error(exc)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _internal_error(exc: Exception) -> int:
+    """A bug, not a verdict: exit 4 and one line, so CI never reads it as "failures found" (1).
+    ECRSCAN_DEBUG=1 prints the traceback for the report."""
+    if os.environ.get("ECRSCAN_DEBUG"):
+        traceback.print_exc()
+    where = _innermost_frame(exc)
+    return _fail(
+        f"internal error: {type(exc).__name__}{where}: {_one_line(str(exc))} (a bug in ecrscan "
+        f"{__version__}: rerun with ECRSCAN_DEBUG=1 and file the traceback on the project's "
+        "issue tracker, README 'Reporting bugs')",
+        ExitCode.INTERNAL,
+    )
+
+
+def _innermost_frame(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f" at {Path(last.filename).name}:{last.lineno}"
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    flat = " ".join(text.split())
+    flat = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in flat)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _fail(message: str, code: ExitCode) -> int:
-    print(f"ecrscan: error: {message}", file=sys.stderr)
+    # Messages quote file names, ids and AWS answers: one line, no control characters.
+    print(f"ecrscan: error: {_one_line(message, limit=2000)}", file=sys.stderr)
     return int(code)

@@ -3,6 +3,8 @@
 import argparse
 
 from scanner import snapshot as snapshots
+from scanner.audit.baseline import apply_baseline, gating
+from scanner.audit.evidence import utc_now
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
@@ -14,9 +16,9 @@ from scanner.cli.options import (
     policies_from,
 )
 from scanner.cli.pipeline import judge
-from scanner.evaluate.baseline import apply_baseline, gating
-from scanner.evaluate.evidence import utc_now
+from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.resources import policy_dir
 
 
 def register(commands) -> None:
@@ -58,21 +60,25 @@ def register(commands) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     check_workers(args)
-    policies, config = policies_from(args), config_from(args)
-    audit_trail.prepare(args)
+    catalogue = load_policies(args.policy_dir or policy_dir())
+    policies, config = policies_from(args, catalogue), config_from(args)
+    audit_trail.prepare(args, catalogue.ids())
     snapshot = snapshots.load(args.snapshot)
     return publish(_judge(snapshot, policies, config, args), args)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    audit_trail.prepare(args)
-    return publish(audit_trail.finish(load_results(args.results), args), args)
+    results = load_results(args.results)
+    judged_with = {c["id"] for c in results.controls}
+    audit_trail.prepare(args, load_policies(policy_dir()).ids() | judged_with)
+    return publish(audit_trail.finish(results, args), args)
 
 
 def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
-    policies, config = policies_from(args), config_from(args)  # fail fast, before AWS calls
-    audit_trail.prepare(args)
+    catalogue = load_policies(args.policy_dir or policy_dir())
+    policies, config = policies_from(args, catalogue), config_from(args)  # before AWS calls
+    audit_trail.prepare(args, catalogue.ids())
     snapshot = collect_cmd.collect(args)
     collected = utc_now()
     if args.save_snapshot:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from tabulate import tabulate
 
-from scanner import history
+from scanner.audit import history
 from scanner.cli.options import add_output_options, emit, emit_all
 from scanner.evaluate.results import STATUSES, load_results
 

@@ -5,6 +5,7 @@ import argparse
 import sys
 
 from scanner import snapshot as snapshots
+from scanner.audit.suppressions import suppressions_by_resource
 from scanner.cli.evaluate_cmd import publish
 from scanner.cli.options import (
     add_evaluation_options,
@@ -18,7 +19,6 @@ from scanner.cli.options import (
 from scanner.cli.pipeline import judge
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.exceptions import suppressions_by_resource
 from scanner.iac import Settings, load_sources
 from scanner.iac.suppressions import check_known
 from scanner.resources import policy_dir

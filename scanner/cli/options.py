@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 from scanner.config import load_config
+from scanner.engines import ENGINES, engine_factory
 from scanner.errors import InputError
 from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
-from scanner.evaluate.engines import ENGINES, engine_factory
 from scanner.fileio import write_chunks_atomic, write_text_atomic
 from scanner.render import RENDERERS, json_format
 from scanner.resources import policy_dir

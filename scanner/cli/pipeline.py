@@ -8,14 +8,14 @@ the cost figures, the evidence, and (when asked) waivers and a history record.
 import argparse
 from typing import Any
 
+from scanner.audit.evidence import utc_now
+from scanner.audit.suppressions import apply_suppressions, suppressions_by_resource
 from scanner.cli import audit_trail
 from scanner.config import Config
+from scanner.cost.view import cost_view
+from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate.catalog import PolicySet
-from scanner.evaluate.cost import cost_view
 from scanner.evaluate.evaluator import EngineFactory, evaluate_snapshot
-from scanner.evaluate.evidence import utc_now
-from scanner.evaluate.exceptions import apply_suppressions, suppressions_by_resource
-from scanner.evaluate.regopy_engine import RegopyEngine
 from scanner.evaluate.results import Results
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collect.policy_text import parse_optional_policy_text
+from scanner.evaluate import consistency
 
 _REPOSITORY_FIELDS = (
     "repositoryArn",
@@ -48,6 +49,8 @@ class Resource:
     region: str
     document: dict[str, Any]
     source: dict[str, Any] | None = None  # where an IaC source declared it
+    # Why no control can judge it (the snapshot contradicts itself about it): ERROR everywhere.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,9 @@ def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     collected_at = rfc3339(snapshot["collected_at"])
     # "aws" (collected) or "iac" (planned): controls of live state are N/A for planned ones.
     origin = snapshot.get("origin", "aws")
+    collected_until = collection_end(snapshot)
     for scope in snapshot["inventory"]:
-        yield from _repositories(scope, collected_at, origin)
+        yield from _repositories(scope, collected_at, origin, collected_until)
         yield from _registry(scope, partition, origin)
         yield from _vpcs(scope, partition, origin)
 
@@ -100,6 +104,11 @@ def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
             )
 
 
+def collection_end(snapshot: dict[str, Any]) -> str:
+    """When collection ended: nothing the snapshot saw can be newer than that."""
+    return snapshot["collected_at"]
+
+
 def _unknown_error(operation: str) -> dict[str, str]:
     return {"operation": operation, "code": "Unknown", "message": "not collected"}
 
@@ -109,7 +118,9 @@ def rfc3339(timestamp: str) -> str:
     return timestamp[:-1] + "+00:00" if timestamp.endswith("Z") else timestamp
 
 
-def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iterator[Resource]:
+def _repositories(
+    scope: dict[str, Any], collected_at: str, origin: str, collected_until: str
+) -> Iterator[Resource]:
     registry = scope["registry"]
     registry_view = {
         "scanningConfiguration": registry["scanningConfiguration"],
@@ -119,6 +130,7 @@ def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iter
     }
     for record in scope["repositories"] or ():
         repository = record["repository"]
+        contradictions = consistency.repository_errors(record, collected_until)
         yield Resource(
             resource_type="repository",
             resource_id=repository["repositoryArn"],
@@ -141,9 +153,15 @@ def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iter
                     "repositoryPolicy": record["derived"]["repositoryPolicy"],
                     "images": _images(record["derived"].get("imageSummary")),
                 },
-                "errors": record["errors"],
+                # A failed call says more than a contradiction in what it would have filled.
+                "errors": {**contradictions, **record["errors"]}
+                if contradictions
+                else record["errors"],
             },
             source=record.get("source"),
+            problem=consistency.misfiled(
+                repository.get("repositoryArn"), scope["account_id"], scope["region"]
+            ),
         )
 
 
@@ -210,9 +228,16 @@ def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Re
                 "registryPolicy": registry["derived"]["registryPolicy"],
                 "templateLifecyclePolicies": _template_lifecycles(templates),
             },
-            "errors": _pick(registry["errors"], _REGISTRY_DOCUMENT_ERRORS)
+            "errors": consistency.registry_errors(registry)
+            | _pick(registry["errors"], _REGISTRY_DOCUMENT_ERRORS)
             | _pick(scope["errors"], ("repositories",)),
         },
+        problem=None
+        if registry["registryId"] in (account, None, "")
+        else (
+            f"the snapshot files registry {registry['registryId']} under account {account}: "
+            "the snapshot contradicts itself"
+        ),
     )
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from scanner import __version__
 from scanner.config import Config
+from scanner.engines.base import Engine, EngineError, Verdict
+from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate import documents, shards
 from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
-from scanner.evaluate.engine import Engine, EngineError, Verdict
 from scanner.evaluate.memo import MemoisingEngine, control_reads
-from scanner.evaluate.regopy_engine import RegopyEngine
 from scanner.evaluate.results import RESULTS_FORMAT, VERDICT_STATUSES, Result, Results
 
 BATCH_SIZE = 64
@@ -81,11 +81,17 @@ def _verdict_groups(
     def judge(batch: list[documents.Resource]) -> list[list[Result]]:
         # One batch holds one resource type at a time: see _batches.
         judged = by_type[batch[0].resource_type]
-        answers = engine.verdicts([c.entrypoint for c in judged], [r.document for r in batch])
-        return [
-            [_result(resource, c, answer[c.entrypoint]) for c in judged]
-            for resource, answer in zip(batch, answers, strict=True)
-        ]
+        sound = [r for r in batch if r.problem is None]
+        entrypoints = [c.entrypoint for c in judged]
+        answers = iter(engine.verdicts(entrypoints, [r.document for r in sound]) if sound else ())
+        groups = []
+        for resource in batch:
+            if resource.problem is None:
+                answer = next(answers)
+                groups.append([_result(resource, c, answer[c.entrypoint]) for c in judged])
+            else:
+                groups.append([_unjudgeable(resource, c) for c in judged])
+        return groups
 
     groups: list[list[Result]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
@@ -136,6 +142,11 @@ def _result(
         reason=reason,
         source=resource.source,
     )
+
+
+def _unjudgeable(resource: documents.Resource, control: Control) -> Result:
+    """A resource the snapshot contradicts itself about: no control may pass it."""
+    return _result(resource, control, {"status": "ERROR", "reason": resource.problem})
 
 
 def _interpret(control: Control, verdict: Verdict | EngineError) -> tuple[str, str, str]:
@@ -199,7 +210,9 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
                 "caller_arn",
                 "regions",
             )
-        },
+        }
+        # Which (account, region) pairs were judged: merge refuses shards that overlap.
+        | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
         "snapshot_errors": snapshot["errors"],
         "config": config.policy_data(),
         "policy_digest": _digest(policies.modules),

@@ -14,9 +14,9 @@ unless the engine projects for each control itself (the embedded one does).
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from scanner.engines.base import Engine, EngineError, Verdict
 from scanner.evaluate import input_paths
 from scanner.evaluate.catalog import PolicySet
-from scanner.evaluate.engine import Engine, EngineError, Verdict
 
 # A control whose inputs rarely repeat (it reads the repository name) stops being remembered
 # after this many look-ups with fewer than MIN_HIT_RATE hits: it would only cost memory.

@@ -13,6 +13,7 @@ from typing import Any
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.catalog import SEVERITIES
 from scanner.fileio import read_json, write_json_atomic
+from scanner.input_kinds import wrong_kind_hint
 
 # PASS, FAIL, ERROR and N/A come from the policies. SUPPRESSED (an exception written in the
 # source, such as a Terraform tag) and WAIVED (an exception from an auditor's waiver file) replace
@@ -77,6 +78,9 @@ def save_results(results: Results, path: str | Path) -> None:
 
 def load_results(path: str | Path) -> Results:
     document = read_json(path, what="results file")
+    hint = wrong_kind_hint(document, "results")
+    if hint:
+        raise InputError(f"{path}: not an ecrscan results file{hint}")
     try:
         return _parse(document)
     except (KeyError, TypeError, ValueError) as exc:

@@ -1,7 +1,7 @@
 """Evaluation in forked worker processes, one share of the resources each (--processes).
 
 Threads are the default, and on two cores the better choice: rego-cpp runs with the GIL released
-(scanner/evaluate/_native_input.c hands it whole batches), so two threads reach about 1.7 times
+(scanner/engines/_native_input.c hands it whole batches), so two threads reach about 1.7 times
 one. The Python around the queries (memo, projection, results) still holds the GIL, about a
 fifth of a worker's time, which caps threads at about five times one thread however many cores
 there are; processes share nothing and keep scaling with cores. On the 2-core development
@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from scanner.evaluate.engine import EngineError
+from scanner.engines.base import EngineError
 from scanner.evaluate.results import RESULT_FIELDS, Result
 
 # What a forked worker needs, set by the parent just before the fork: (job, workers).

@@ -1,7 +1,7 @@
 """`--format cost`: storage per repository and the monthly saving expiring would bring.
 
 Reads the cost view that `evaluate` and `scan` store in the results metadata (see
-scanner.evaluate.cost), so `ecrscan report RESULTS --format cost` works from the file alone.
+scanner.cost.view), so `ecrscan report RESULTS --format cost` works from the file alone.
 """
 
 from tabulate import tabulate

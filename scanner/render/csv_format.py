@@ -3,8 +3,8 @@
 import csv
 import io
 
+from scanner.audit.waivers import exception_summary
 from scanner.evaluate.results import RESULT_FIELDS, Results
-from scanner.evaluate.waivers import exception_summary
 
 RESULT_COLUMNS = list(RESULT_FIELDS)
 # Derived columns: the waiver in words, and the framework ids of the result's control

@@ -14,8 +14,8 @@ from html import escape
 from importlib import resources
 from typing import Any
 
+from scanner.audit.waivers import exception_summary
 from scanner.evaluate.results import STATUSES, Result, Results
-from scanner.evaluate.waivers import exception_summary
 from scanner.render.matrix import Matrix, matrices, status_totals
 
 _TITLES = {"repository": "Repositories", "vpc": "VPCs"}

@@ -9,7 +9,7 @@ is <skipped> too, saying so: visible, but not a new failure.
 import xml.etree.ElementTree as ET
 from collections import Counter
 
-from scanner.evaluate.baseline import is_known
+from scanner.audit.baseline import is_known
 from scanner.evaluate.results import Result, Results
 
 

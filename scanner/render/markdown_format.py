@@ -1,6 +1,6 @@
 """A Markdown summary for a pull-request comment: counts, what fails, what was suppressed."""
 
-from scanner.evaluate.baseline import is_known
+from scanner.audit.baseline import is_known
 from scanner.evaluate.results import STATUSES, Result, Results
 from scanner.render.matrix import status_totals
 

@@ -13,7 +13,7 @@ from pathlib import PurePath
 from typing import Any
 
 from scanner import __version__
-from scanner.evaluate.baseline import is_known
+from scanner.audit.baseline import is_known
 from scanner.evaluate.results import Result, Results
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -4,6 +4,7 @@ A snapshot is plain JSON that validates against `schema.json` beside this file. 
 atomically, so an interrupted run never leaves a truncated file where a good one was.
 """
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from functools import cache
@@ -15,6 +16,7 @@ import jsonschema
 
 from scanner.errors import InputError
 from scanner.fileio import read_json, write_json_atomic
+from scanner.input_kinds import wrong_kind_hint
 from scanner.resources import snapshot_schema_path
 from scanner.snapshot.compact import share_repeats
 
@@ -75,12 +77,40 @@ def validate(snapshot: Any, source: str = "snapshot") -> None:
             f"{source}: schema_version {snapshot['schema_version']!r} is not supported "
             f"(this ecrscan reads version {SCHEMA_VERSION})"
         )
-    if _compiled_accepts(snapshot):
-        return
-    problems = validation_errors(snapshot)
+    problems = [] if _compiled_accepts(snapshot) else validation_errors(snapshot)
+    problems = problems or consistency_errors(snapshot)
     if problems:
+        hint = wrong_kind_hint(snapshot, "snapshot")
+        if hint:
+            raise InputError(f"{source}: not an ecrscan snapshot{hint}")
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(f"{source}: not an ecrscan snapshot: {problems[0]}{more}")
+
+
+def consistency_errors(snapshot: dict[str, Any]) -> list[str]:
+    """What the schema cannot say: a usable collection time, and one inventory entry per
+    (account, region), since two entries would judge the same resources twice, or differently."""
+    problems = []
+    if _instant(snapshot["collected_at"]) is None:
+        problems.append(f"collected_at: {snapshot['collected_at']!r} is not an ISO 8601 time")
+    seen: set[tuple[str, str]] = set()
+    for index, scope in enumerate(snapshot["inventory"]):
+        key = (scope["account_id"], scope["region"])
+        if key in seen:
+            problems.append(
+                f"inventory/{index}: account {key[0]} in {key[1]} appears more than once"
+            )
+        seen.add(key)
+    return problems
+
+
+def _instant(text: str) -> dt.datetime | None:
+    """The time, when text is an ISO 8601 date-time with an offset (or Z); else None."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def read(path: str | Path) -> dict[str, Any]:

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from scanner.audit.evidence import canonical_digest, utc_now
 from scanner.errors import InputError
-from scanner.evaluate.evidence import canonical_digest, utc_now
 from scanner.evaluate.results import RESULT_FIELDS, Result, Results
 
 SCHEMA_VERSION = 1

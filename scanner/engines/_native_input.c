@@ -1,6 +1,6 @@
 /* Hands documents to rego-cpp node by node and queries each, in C.
  *
- * scanner.evaluate.rego_native does the same through ctypes, where each of the hundred-odd calls
+ * scanner.engines.regopy_native does the same through ctypes, where each of the hundred-odd calls
  * a repository's document needs costs half a microsecond of argument conversion. evaluate() takes
  * a batch: it walks every document into a flat list of pushes while it holds the GIL (a few
  * microseconds each), then releases the GIL once and, for each document, replays the pushes into
@@ -268,7 +268,7 @@ static int not_bound(void) {
     return !bound;
 }
 
-/* The error text of an answer that is not UTF-8; rego_native.NOT_UTF8 says the same. */
+/* The error text of an answer that is not UTF-8; regopy_native.NOT_UTF8 says the same. */
 #define NOT_UTF8 "rego-cpp's answer is not UTF-8 text"
 
 /* What one document's query gave: its JSON answer, or rego-cpp's error text (ok is 0), or
@@ -302,7 +302,7 @@ static char *copy_error(void *interpreter) {
 
 /* A failed query's output is an error sequence whose JSON is just "<error>"; the words are in
  * its nodes: error > (errormsg, errorast, errorcode). Returns "code: message[; ...]", or NULL
- * when there are none. rego_native._error_text reads them the same way. */
+ * when there are none. regopy_native._error_text reads them the same way. */
 #define REGO_NODE_ERROR 1800
 #define REGO_NODE_ERROR_MESSAGE 1801
 #define REGO_NODE_ERROR_CODE 1803
@@ -504,7 +504,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "_native_input",
-    .m_doc = "rego-cpp inputs and queries in C; see scanner.evaluate.rego_native.",
+    .m_doc = "rego-cpp inputs and queries in C; see scanner.evaluate.regopy_native.",
     .m_size = -1,
     .m_methods = methods,
 };

@@ -4,7 +4,7 @@ rego-cpp's cost per query grows with the size of the bundle it queries and with 
 input it parses, so each control gets its own interpreter holding only the modules it can reach
 (its package and the helpers it refers to), and each document is cut down to what that control
 reads (scanner.evaluate.input_paths) and handed over node by node rather than as JSON text
-(scanner.evaluate.rego_native), which costs a third of parsing. With fifteen controls this is
+(scanner.engines.regopy_native), which costs a third of parsing. With fifteen controls this is
 several times faster than one bundle of everything queried with the whole document.
 
 Interpreters are compiled lazily, per worker thread and control (an Interpreter must never be
@@ -20,9 +20,10 @@ from typing import Any
 
 from regopy import Interpreter, LogLevel, RegoError
 
-from scanner.evaluate import input_paths, rego_native
-from scanner.evaluate.engine import Engine, EngineError, Verdict
-from scanner.evaluate.rego_errors import describe
+from scanner.engines import regopy_native
+from scanner.engines.base import Engine, EngineError, Verdict
+from scanner.engines.rego_errors import describe
+from scanner.evaluate import input_paths
 
 
 class RegopyEngine(Engine):
@@ -39,7 +40,7 @@ class RegopyEngine(Engine):
         self._closures = {e: input_paths.entrypoint_modules(e, self._modules) for e in entrypoints}
         self._reads = {e: input_paths.control_reads(e, self._modules) for e in entrypoints}
         self._pushable = {
-            e: rego_native.pushable(self._modules[path] for path in self._closures[e])
+            e: regopy_native.pushable(self._modules[path] for path in self._closures[e])
             for e in entrypoints
         }
         # Compile everything now, so a broken policy fails before any evaluation.
@@ -82,7 +83,7 @@ class RegopyEngine(Engine):
             reads = self._reads.get(entrypoint, input_paths.WHOLE)
             push = self._pushable.get(entrypoint, False)
             projected = [input_paths.project(document, reads) for document in documents]
-            found = rego_native.answers(
+            found = regopy_native.answers(
                 interpreter, bundle, entrypoint.encode(), projected, push=push
             )
             for answer, (ok, text) in zip(answers, found, strict=True):

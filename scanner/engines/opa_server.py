@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from scanner.evaluate.engine import Engine, EngineError, Verdict
+from scanner.engines.base import Engine, EngineError, Verdict
 
 POLICY_PREFIX = "ecrscan"
 BATCH_PACKAGE = "ecrscan_batch"

@@ -18,7 +18,7 @@ documents. Two differences remain, and both send a document through set_input_te
   sprintf with a %s verb (or with a format that is not a literal), is never pushed (pushable).
 
 Where the package was built with a C compiler, `answers` pushes and queries a whole batch in C
-(scanner/evaluate/_native_input.c) with the GIL released once: each ctypes call costs half a
+(scanner/engines/_native_input.c) with the GIL released once: each ctypes call costs half a
 microsecond, a hundred of them per document a quarter of a query's time, and two threads taking
 turns at the GIL per call lost a fifth of their time. Without the extension the same rules run
 through ctypes below (NATIVE says which is in use).
@@ -82,7 +82,7 @@ except (ImportError, AttributeError):  # a regopy laid out differently: use its 
     AVAILABLE = False
 
 try:
-    from scanner.evaluate import _native_input  # type: ignore[attr-defined]
+    from scanner.engines import _native_input  # type: ignore[attr-defined]
 except ImportError:  # built without a C compiler (hatch_build.py)
     _native_input = None
 if AVAILABLE and _native_input is not None:

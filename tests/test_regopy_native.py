@@ -1,4 +1,4 @@
-"""The node-by-node input (scanner.evaluate.rego_native) must leave rego-cpp holding exactly the
+"""The node-by-node input (scanner.engines.regopy_native) must leave rego-cpp holding exactly the
 terms that set_input_term parses from the JSON text: same echo, same equalities, same builtins."""
 
 import json
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from regopy import Interpreter, LogLevel
 from regopy.rego_shared import rego_bundle_query_entrypoint, rego_output_string
 
-from scanner.evaluate import rego_native
+from scanner.engines import regopy_native
 
 POLICY = """package probe
 
@@ -83,20 +83,20 @@ def _both_ways(document) -> tuple[list[str], list[str]] | None:
     interpreter, bundle = built
     interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
     parsed = _raw_answers(interpreter, bundle)
-    rego_native.set_input(interpreter, document)
+    regopy_native.set_input(interpreter, document)
     pushed = _raw_answers(interpreter, bundle)
-    if rego_native.NATIVE:
+    if regopy_native.NATIVE:
         for entrypoint in ENTRYPOINTS:
-            by_text = rego_native.answers(
+            by_text = regopy_native.answers(
                 interpreter, bundle, entrypoint.encode(), [document], push=False
             )
-            by_c = rego_native.answers(interpreter, bundle, entrypoint.encode(), [document])
+            by_c = regopy_native.answers(interpreter, bundle, entrypoint.encode(), [document])
             assert by_c == by_text
     return parsed, pushed
 
 
 def test_the_fast_path_is_available_with_the_pinned_regopy():
-    assert rego_native.AVAILABLE
+    assert regopy_native.AVAILABLE
 
 
 @pytest.mark.skipif(
@@ -106,10 +106,12 @@ def test_the_fast_path_is_available_with_the_pinned_regopy():
 def test_the_c_extension_is_built_where_a_compiler_is():
     # hatch_build.py only warns when the build fails, so a broken build would pass every other
     # test on the slower ctypes path: here it fails.
-    assert rego_native.NATIVE, "scanner/evaluate/_native_input.c was not built: see hatch_build.py"
+    assert regopy_native.NATIVE, "scanner/engines/_native_input.c was not built: see hatch_build.py"
 
 
-needs_extension = pytest.mark.skipif(not rego_native.NATIVE, reason="the C extension is not built")
+needs_extension = pytest.mark.skipif(
+    not regopy_native.NATIVE, reason="the C extension is not built"
+)
 
 
 @needs_extension
@@ -121,9 +123,9 @@ def test_a_batch_through_the_extension_answers_as_each_parsed_alone(documents):
     assert built is not None
     interpreter, bundle = built
     for entrypoint in (e.encode() for e in ENTRYPOINTS):
-        batch = rego_native.answers(interpreter, bundle, entrypoint, documents)
+        batch = regopy_native.answers(interpreter, bundle, entrypoint, documents)
         alone = [
-            rego_native.answers(interpreter, bundle, entrypoint, [d], push=False)[0]
+            regopy_native.answers(interpreter, bundle, entrypoint, [d], push=False)[0]
             for d in documents
         ]
         assert batch == alone
@@ -135,9 +137,10 @@ def test_a_batch_mixes_pushed_parsed_and_failing_documents():
     conflict = "package probe\n\nv := input.a if input.a > 0\n\nv := 0 if input.b == 0\n"
     interpreter, bundle = _compiled(conflict, ["probe/v"])
     documents = [{"a": 6, "b": 3}, {"a": 0.5, "b": 2}, {"a": 1, "b": 0}, {"a": 1 << 70, "b": 1}]
-    batch = rego_native.answers(interpreter, bundle, b"probe/v", documents)
+    batch = regopy_native.answers(interpreter, bundle, b"probe/v", documents)
     alone = [
-        rego_native.answers(interpreter, bundle, b"probe/v", [d], push=False)[0] for d in documents
+        regopy_native.answers(interpreter, bundle, b"probe/v", [d], push=False)[0]
+        for d in documents
     ]
     assert batch == alone
     assert [ok for ok, _ in batch] == [True, True, False, True]
@@ -195,7 +198,7 @@ def test_known_sharp_edges(document):
     ],
 )
 def test_controls_that_render_terms_as_text_are_parsed(source, expected):
-    assert rego_native.pushable([source]) is expected
+    assert regopy_native.pushable([source]) is expected
 
 
 def test_every_shipped_control_takes_the_fast_path():
@@ -207,7 +210,7 @@ def test_every_shipped_control_takes_the_fast_path():
     slow = [
         c.id
         for c in policies.controls
-        if not rego_native.pushable(
+        if not regopy_native.pushable(
             policies.modules[p] for p in entrypoint_modules(c.entrypoint, policies.modules)
         )
     ]
@@ -218,11 +221,11 @@ def test_ordinary_documents_never_touch_the_parser(monkeypatch):
     interpreter, _ = _interpreter({})  # type: ignore[misc]
     calls = []
     monkeypatch.setattr(interpreter, "set_input_term", lambda text: calls.append(text))
-    rego_native.set_input(interpreter, {"a": ["x", 1, True, None, {"b": 'q"uote'}]})
+    regopy_native.set_input(interpreter, {"a": ["x", 1, True, None, {"b": 'q"uote'}]})
     assert calls == []
-    rego_native.set_input(interpreter, {"huge": 1 << 80})  # beyond int64: the parser takes it
-    rego_native.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
-    rego_native.set_input(interpreter, {"a": 1}, push=False)
+    regopy_native.set_input(interpreter, {"huge": 1 << 80})  # beyond int64: the parser takes it
+    regopy_native.set_input(interpreter, {"ratio": 0.1})  # rego-cpp would round it to 6 places
+    regopy_native.set_input(interpreter, {"a": 1}, push=False)
     assert len(calls) == 3
 
 
@@ -237,7 +240,7 @@ def test_an_estate_gets_the_same_results_with_and_without_the_extension(monkeypa
     policies = load_policies(policy_dir())
     snapshot = synthetic.snapshot(200)
     with_c = evaluate_snapshot(snapshot, policies, Config(), workers=2).results
-    monkeypatch.setattr(rego_native, "NATIVE", False)
+    monkeypatch.setattr(regopy_native, "NATIVE", False)
     with_ctypes = evaluate_snapshot(snapshot, policies, Config(), workers=2).results
     assert with_c == with_ctypes
 
@@ -246,6 +249,6 @@ def test_an_estate_gets_the_same_results_with_and_without_the_extension(monkeypa
 def test_an_answer_that_is_not_utf8_is_that_documents_error(push):
     interpreter, bundle = _compiled("package probe\n\nv := base64.decode(input.b)\n", ["probe/v"])
     documents = [{"b": "aGk="}, {"b": "/w=="}, {"b": "aGk="}]  # "hi", a lone 0xff byte, "hi"
-    answers = rego_native.answers(interpreter, bundle, b"probe/v", documents, push=push)
+    answers = regopy_native.answers(interpreter, bundle, b"probe/v", documents, push=push)
     assert answers[0] == answers[2] == (True, '{"expressions":["hi"]}')
-    assert answers[1] == (False, rego_native.NOT_UTF8)
+    assert answers[1] == (False, regopy_native.NOT_UTF8)

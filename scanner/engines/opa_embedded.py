@@ -9,7 +9,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scanner.evaluate.engine import Engine, EngineError, Verdict
+from scanner.engines.base import Engine, EngineError, Verdict
 
 
 def available() -> bool:

@@ -1,11 +1,12 @@
-"""The engines a user can pick with --engine."""
+"""Rego engines behind one seam (scanner.engines.base.Engine): the engines a user can pick
+with --engine."""
 
 from functools import partial
 
-from scanner.evaluate import opa_embedded_engine
-from scanner.evaluate.opa_embedded_engine import OpaEmbeddedEngine
-from scanner.evaluate.opa_server_engine import OpaServerEngine
-from scanner.evaluate.regopy_engine import RegopyEngine
+from scanner.engines import opa_embedded
+from scanner.engines.opa_embedded import OpaEmbeddedEngine
+from scanner.engines.opa_server import OpaServerEngine
+from scanner.engines.regopy import RegopyEngine
 
 ENGINES = {
     "regopy": RegopyEngine,  # embedded rego-cpp: the default, no extra install
@@ -25,6 +26,6 @@ def available_engines() -> list[str]:
     """The in-process engines that can run here (the test suite runs every policy case through
     each); the OPA server engine needs a server, so it is not among them."""
     names = ["regopy"]
-    if opa_embedded_engine.available():
+    if opa_embedded.available():
         names.append("opa-embedded")
     return names
