@@ -167,9 +167,10 @@ def test_progress_ends_with_every_account_region_and_repository_counted(org_snap
     snapshot, _, drawn, _ = org_snapshot
     repositories = sum(len(e["repositories"] or ()) for e in snapshot["inventory"])
     assert repositories == 4
-    final = drawn.rsplit("\r\x1b[K", 1)[-1]
+    final = drawn.rsplit("\r", 1)[-1]
     assert final.startswith("ecrscan: accounts 4/4, regions 8/8, repositories 4/4, ")
-    assert final.endswith(" error(s)\n")
+    assert final.rstrip(" \n").endswith(" errors")
+    assert "\x1b" not in drawn
 
 
 def test_all_regions_are_resolved_per_account(org, monkeypatch):

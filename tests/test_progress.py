@@ -1,12 +1,13 @@
-"""The progress line: drawn only on a terminal, throttled, and never in a CI log."""
+"""Progress: a line redrawn on a terminal, plain lines on a timer in a CI log, never an ESC."""
 
 import io
+import threading
 
 from scanner.cli import main
 from scanner.collect.progress import Progress
 from tests.test_multi_account import FakeTerminal
 
-REDRAW = "\r\x1b[K"
+REDRAW = "\r"
 
 
 class Clock:
@@ -17,10 +18,13 @@ class Clock:
         return self.now
 
 
-def test_drawn_only_on_a_terminal_and_not_when_quiet():
-    assert Progress.on(FakeTerminal()).enabled
+def test_redrawn_on_a_terminal_plain_lines_elsewhere_nothing_when_quiet():
+    terminal = Progress.on(FakeTerminal())
+    assert terminal.enabled and not terminal.logging
+    log = Progress.on(io.StringIO())  # a file, a pipe, a CI log
+    assert log.enabled and log.logging
     assert not Progress.on(FakeTerminal(), quiet=True).enabled
-    assert not Progress.on(io.StringIO()).enabled  # a file, a pipe, a CI log
+    assert not Progress.on(io.StringIO(), quiet=True).enabled
 
 
 def test_counts_and_the_final_line():
@@ -34,7 +38,7 @@ def test_counts_and_the_final_line():
     progress.account_done()
     progress.close()
     assert terminal.text.endswith(
-        REDRAW + "ecrscan: accounts 1/2, regions 2/3, repositories 3/3, 2 error(s)\n"
+        REDRAW + "ecrscan: accounts 1/2, regions 2/3, repositories 3/3, 2 errors\n"
     )
 
 
@@ -49,7 +53,7 @@ def test_redraws_are_throttled_but_the_last_counts_always_show():
     progress.add_regions(1)
     assert terminal.text.count(REDRAW) == 2
     progress.close()
-    assert terminal.text.endswith("regions 0/51, repositories 0/0\n")
+    assert terminal.text.endswith("regions 0/51, repositories 0/0, 0 errors\n")
 
 
 def test_repositories_done_never_exceed_the_total_shown():
@@ -61,7 +65,7 @@ def test_repositories_done_never_exceed_the_total_shown():
 
 def test_a_disabled_display_writes_nothing():
     stream = io.StringIO()
-    progress = Progress.on(stream)
+    progress = Progress.on(stream, quiet=True)
     progress.add_accounts(3)
     progress.region_done(repositories=2, errors=1)
     progress.close()
@@ -80,7 +84,94 @@ def test_cli_collect_draws_on_a_terminal_stderr_only(moto_session, monkeypatch, 
     moto_session.client("ecr").create_repository(repositoryName="app")
     argv = ["collect", "--region", "us-east-1", "--output", str(tmp_path / "s.json")]
     assert main(argv) == 0
-    assert terminal.text.endswith("ecrscan: accounts 1/1, regions 1/1, repositories 1/1\n")
+    assert terminal.text.endswith(
+        "ecrscan: accounts 1/1, regions 1/1, repositories 1/1, 0 errors\n"
+    )
+    assert "\x1b" not in terminal.text
     terminal.text = ""
     assert main([*argv, "--quiet"]) == 0
     assert terminal.text == ""
+
+
+def test_a_shorter_line_covers_a_longer_one_with_spaces():
+    terminal, clock = FakeTerminal(), Clock()
+    progress = Progress(terminal, interval=0.0, clock=clock)
+    progress.errors = 12_345
+    progress.add_regions(0)
+    progress.errors = 0
+    progress.add_regions(0)
+    first, second = terminal.text.split(REDRAW)[1:]
+    assert len(second) == len(first) and second.endswith(" " * 5)
+
+
+def test_in_a_log_each_tick_is_one_plain_line_and_updates_write_nothing():
+    stream = io.StringIO()
+    progress = Progress(stream, log_every=30)
+    progress.add_accounts(2)
+    progress.region_done(repositories=1_200, errors=1)
+    assert stream.getvalue() == ""
+    progress.tick()
+    assert stream.getvalue() == (
+        "ecrscan: accounts 0/2, regions 1/0, repositories 1,200/1,200, 1 error\n"
+    )
+    progress.close()  # a line was shown, so the final counts end the log
+    assert stream.getvalue().count("\n") == 2 and "\r" not in stream.getvalue()
+
+
+def test_a_quick_collection_in_a_log_writes_nothing():
+    stream = io.StringIO()
+    progress = Progress(stream, log_every=30)
+    progress.start()
+    progress.add_accounts(1)
+    progress.close()
+    assert stream.getvalue() == ""
+
+
+class _Signalling(io.StringIO):
+    """A log that tells when a line arrived."""
+
+    def __init__(self):
+        super().__init__()
+        self.wrote = threading.Event()
+
+    def write(self, text):
+        self.wrote.set()
+        return super().write(text)
+
+
+def test_the_heartbeat_writes_lines_until_closed():
+    stream = _Signalling()
+    progress = Progress(stream, log_every=0.01)
+    progress.start()
+    assert stream.wrote.wait(timeout=60), "the heartbeat wrote nothing"
+    progress.close()
+    written = stream.getvalue()
+    assert written.endswith("repositories 0/0, 0 errors\n")
+    assert all(line.startswith("ecrscan: accounts ") for line in written.splitlines())
+    stream.wrote.clear()
+    assert not stream.wrote.wait(timeout=0.05), "a line after close"
+
+
+def test_cli_collect_in_a_ci_log_is_never_silent(moto_session, monkeypatch, tmp_path):
+    """stderr is a pipe: plain progress lines while the collection runs. The first AWS call
+    waits for the first line, so the test does not race the heartbeat."""
+    log = _Signalling()
+    monkeypatch.setattr("sys.stderr", log)
+    monkeypatch.setattr("scanner.collect.progress.LOG_INTERVAL", 0.01)
+    moto_session.client("ecr").create_repository(repositoryName="app")
+
+    def first_line_first(**_):
+        log.wrote.wait(timeout=60)  # returns None: the call goes ahead
+
+    moto_session.events.register("before-call.sts.GetCallerIdentity", first_line_first)
+    monkeypatch.setattr("scanner.collect.open_session", lambda profile: moto_session)
+    argv = ["collect", "--region", "us-east-1", "--output", str(tmp_path / "s.json")]
+    assert main(argv) == 0
+    lines = log.getvalue().splitlines()
+    assert lines and all(line.startswith("ecrscan: accounts ") for line in lines), lines
+    assert lines[-1] == "ecrscan: accounts 1/1, regions 1/1, repositories 1/1, 0 errors"
+    assert "\r" not in log.getvalue() and "\x1b" not in log.getvalue()
+    log.truncate(0)
+    log.seek(0)
+    assert main([*argv, "--quiet"]) == 0
+    assert log.getvalue() == ""

@@ -245,7 +245,8 @@ def add_account_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--quiet",
         action="store_true",
-        help="no progress line on stderr (it is drawn only when stderr is a terminal)",
+        help="no progress on stderr (a line redrawn on a terminal; a plain line every 20 s "
+        "when stderr is a file or pipe, as in CI)",
     )
 
 

@@ -98,26 +98,30 @@ def collect_snapshot(
     it), is the finish.
     """
     check_region_names(regions)
+    progress = progress or Progress.off()
     started = clock()
-    clients = clients or ClientFactory(session, endpoint_url=endpoint_url, max_workers=max_workers)
-    home_region = _home_region(session, regions)
-    identity = _caller_identity(clients, home_region)
-    scope = _Scope(
-        session=session,
-        caller=clients,
-        caller_account=identity["Account"],
-        partition=identity["Arn"].split(":")[1],
-        home_region=home_region,
-        regions=regions,
-        endpoint_url=endpoint_url,
-        max_workers=max_workers,
-        plan=accounts,
-        progress=progress or Progress.off(),
-    )
-    errors: list[ErrorRecord] = []
-    targets = _target_accounts(scope, errors)
-    scope.progress.add_accounts(len(targets))
+    progress.start()  # in a CI log, plain lines from the first call on
     try:
+        clients = clients or ClientFactory(
+            session, endpoint_url=endpoint_url, max_workers=max_workers
+        )
+        home_region = _home_region(session, regions)
+        identity = _caller_identity(clients, home_region)
+        scope = _Scope(
+            session=session,
+            caller=clients,
+            caller_account=identity["Account"],
+            partition=identity["Arn"].split(":")[1],
+            home_region=home_region,
+            regions=regions,
+            endpoint_url=endpoint_url,
+            max_workers=max_workers,
+            plan=accounts,
+            progress=progress,
+        )
+        errors: list[ErrorRecord] = []
+        targets = _target_accounts(scope, errors)
+        progress.add_accounts(len(targets))
         collected = map_concurrently(
             lambda account_id: _collect_account(scope, account_id, errors),
             targets,
@@ -125,7 +129,7 @@ def collect_snapshot(
             name="ecrscan-account",
         )
     finally:
-        scope.progress.close()  # end the line, so an error message starts on its own
+        progress.close()  # end the line, so an error message starts on its own
     finished = clock()
     region_names, inventory = _covered_regions(scope, collected), []
     for account_inventory in collected:

@@ -1,8 +1,15 @@
-"""A one-line progress display on stderr for long collections.
+"""Progress on stderr for long collections: a redrawn line on a terminal, plain lines in a log.
 
-Drawn only on a terminal: a CI log or a redirected stderr would fill with carriage returns, and
-`--quiet` turns it off. Counts arrive from worker threads, so every update takes a lock; the
-line is redrawn at most every `interval` seconds so a fast estate does not flood the terminal.
+On a terminal one line is redrawn in place (carriage return, then the line padded with spaces
+over the last one), at most every `interval` seconds so a fast estate does not flood it. When
+stderr is a file or a pipe (CI, cron) a plain line is written every LOG_INTERVAL seconds from a
+heartbeat thread, so a long scan is never silent (CircleCI kills a job after ten silent
+minutes), and once more at the end if any was written. `--quiet` turns both off.
+
+Counts arrive from worker threads, so every update takes a lock. Every line begins with
+`ecrscan:`, so none can be read as a GitHub Actions workflow command (`::...`), and its text
+passes through `safe_text.escape_controls`: no ESC byte reaches a terminal, whatever a line
+may one day carry.
 """
 
 import threading
@@ -12,8 +19,10 @@ from typing import TextIO
 
 from botocore.client import BaseClient
 
-# Carriage return, then erase to the end of the line: the next draw replaces the last one.
-_REDRAW = "\r\x1b[K"
+from scanner.collect.safe_text import escape_controls
+
+# Seconds between two plain lines when stderr is not a terminal ("at least every 30 s").
+LOG_INTERVAL = 20.0
 
 
 class Progress:
@@ -25,13 +34,18 @@ class Progress:
         *,
         interval: float = 0.2,
         clock: Callable[[], float] = time.monotonic,
+        log_every: float | None = None,
     ):
         self._stream = stream  # None: count nothing, draw nothing
         self._interval = interval
         self._clock = clock
+        self._log_every = log_every  # None: a terminal, redrawn; else plain lines this often
         self._lock = threading.Lock()
         self._last_draw: float | None = None
         self._drawn = False
+        self._width = 0  # of the line on the terminal, which the next draw must cover
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
         self.accounts = [0, 0]  # done, total
         self.regions = [0, 0]
         self.repositories = [0, 0]
@@ -39,9 +53,13 @@ class Progress:
 
     @classmethod
     def on(cls, stream: TextIO, *, quiet: bool = False) -> "Progress":
-        """Drawn on `stream` only when it is a terminal and the user did not ask for quiet."""
+        """Redrawn on a terminal, plain lines elsewhere; nothing when quiet."""
+        if quiet:
+            return cls.off()
         isatty = getattr(stream, "isatty", None)
-        return cls(stream if not quiet and isatty is not None and isatty() else None)
+        if isatty is not None and isatty():
+            return cls(stream)
+        return cls(stream, log_every=LOG_INTERVAL)
 
     @classmethod
     def off(cls) -> "Progress":
@@ -50,6 +68,29 @@ class Progress:
     @property
     def enabled(self) -> bool:
         return self._stream is not None
+
+    @property
+    def logging(self) -> bool:
+        """Plain lines on a timer (stderr is a file or a pipe), not a redrawn line."""
+        return self.enabled and self._log_every is not None
+
+    def start(self) -> None:
+        """Begin the plain lines' heartbeat (a no-op on a terminal or when off)."""
+        if self.logging and self._heartbeat is None:
+            self._heartbeat = threading.Thread(
+                target=self._beat, name="ecrscan-progress", daemon=True
+            )
+            self._heartbeat.start()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._log_every):
+            self.tick()
+
+    def tick(self) -> None:
+        """Write the counts as one plain line."""
+        with self._lock:
+            self._drawn = True
+            self._write(self.line(), after="\n")
 
     def add_accounts(self, count: int) -> None:
         self._update(self.accounts, total=count)
@@ -84,19 +125,26 @@ class Progress:
         self._update(self.repositories, total=len((parsed or {}).get("repositories") or ()))
 
     def close(self) -> None:
-        """Draw the final counts and end the line, so later messages start on a fresh one."""
+        """Stop the heartbeat, then show the final counts if anything was shown at all, ending
+        the line so that later messages start on a fresh one."""
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
         with self._lock:
-            if self.enabled and self._drawn:
+            if not (self.enabled and self._drawn):
+                return
+            if self.logging:
+                self._write(self.line(), after="\n")
+            else:
                 self._draw(force=True)
-                self._stream.write("\n")
-                self._stream.flush()
+                self._write("", after="\n")
 
     def line(self) -> str:
-        text = (
+        errors = f"{self.errors:,} error{'' if self.errors == 1 else 's'}"
+        return (
             f"ecrscan: accounts {_pair(self.accounts)}, regions {_pair(self.regions)}, "
-            f"repositories {_pair(self.repositories)}"
+            f"repositories {_pair(self.repositories)}, {errors}"
         )
-        return text + (f", {self.errors} error(s)" if self.errors else "")
 
     def _update(self, counter: list[int], *, done: int = 0, total: int = 0, errors: int = 0):
         with self._lock:
@@ -108,12 +156,20 @@ class Progress:
             self._draw(force=False)
 
     def _draw(self, force: bool) -> None:
+        if self.logging:
+            return  # plain lines come from the heartbeat
         now = self._clock()
         if not force and self._last_draw is not None and now - self._last_draw < self._interval:
             return
         self._last_draw = now
         self._drawn = True
-        self._stream.write(_REDRAW + self.line())
+        text = self.line()
+        # Spaces, not an erase-line escape, cover what is left of a longer previous line.
+        self._write(text + " " * max(0, self._width - len(text)), before="\r")
+        self._width = len(text)
+
+    def _write(self, text: str, *, before: str = "", after: str = "") -> None:
+        self._stream.write(before + escape_controls(text) + after)
         self._stream.flush()
 
 
