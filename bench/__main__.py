@@ -19,7 +19,10 @@ from bench import collection, evaluation, throttling
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TARGETS = {
-    "per_repository_requests": 3,  # beyond the per-region calls
+    # Collection (every repository has images, a third under ENHANCED scanning): all requests.
+    "requests_per_repository": 3.1,
+    # Collection wall time over the floor the emulated server's own ceiling sets.
+    "collection_wall_over_floor": 1.15,
     "repositories_per_second": 2000,
     "peak_rss_mb_at_100k": 1024,
 }
@@ -45,7 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            # Other work on the machine skews the wall/floor ratio: say how busy it was.
+            "load_average_before": os.getloadavg(),
+        },
         "targets": TARGETS,
         "collection": collection.run(args.collect),
         "evaluation": evaluation.run(args.evaluate, workers=args.workers)
@@ -68,7 +76,8 @@ def table(report: dict) -> str:
             c["repositories"],
             c["wall_seconds"],
             f"{c['requests_per_repository']} ({c['per_repository_requests_per_repository']})",
-            "",
+            f"wall/floor {c['wall_over_floor']} (floor {c['floor_seconds']} s at "
+            f"{c['server_ceiling_requests_per_second']} requests/s)",
             c["peak_rss_mb"],
         ]
         for c in report["collection"]
@@ -90,7 +99,7 @@ def table(report: dict) -> str:
         "repositories",
         "wall s",
         "requests/repo (per-repo calls)",
-        "repos/s (end to end)",
+        "repos/s (end to end); collection: wall over the server's floor",
         "peak RSS MB",
     ]
     return tabulate(rows, headers=headers)

@@ -1,18 +1,26 @@
-"""Collection against moto's server on loopback: wall time, requests per repository, peak RSS.
+"""Collection against moto's server on loopback: wall time, requests per repository, peak RSS,
+and the wall time over the floor the server's own ceiling sets.
 
-The server (bench.moto_counting) runs in its own process and counts every request by operation;
-the collector runs in another, so its peak RSS is the collector's alone.
+The server (bench.moto_counting) runs in its own process and counts (and records) every request
+by operation; the collector runs in another, so its peak RSS is the collector's alone. Then the
+recorded requests are sent again as fast as the server answers (bench.ceiling): `requests /
+ceiling` is the shortest a collection of that estate can take on that server, and
+wall / floor says how much of the time the collector leaves the server idle.
 """
 
 import json
+import resource
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 from typing import Any
 
+from bench import ceiling
 from bench.measure import FAKE_AWS, ROOT, in_child, own_peak_rss_kb
-from bench.moto_counting import COUNTS_PATH, REGION
+from bench.moto_counting import COUNTS_PATH, REGION, RESET_PATH
 
 # Calls made once per region (or per page of a listing), whatever the number of repositories.
 PER_REPOSITORY_THRESHOLD = 0.5  # an operation called at least this often per repository
@@ -33,12 +41,29 @@ def measure(repositories: int) -> dict[str, Any]:
     )
     try:
         url = f"http://127.0.0.1:{_ready_port(server)}"
+        # moto builds some of its state on first use (a few seconds of its CPU for an estate):
+        # one collection first, so the measured one and the ceiling see the same warm server.
+        in_child("bench.collection", "--child", url)
+        _reset(url)
         figures = in_child("bench.collection", "--child", url)
         counts = _counts(url)
+        with tempfile.TemporaryDirectory() as directory:
+            limit = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return summarise(repositories, figures, counts)
+    return summarise(repositories, figures, counts) | floor_figures(figures, counts, limit)
+
+
+def floor_figures(figures: dict, counts: dict[str, int], limit: dict) -> dict[str, Any]:
+    """The server's ceiling (requests/s), the floor it sets, and the wall time over it."""
+    floor = sum(counts.values()) / limit["requests_per_second"]
+    return {
+        "server_ceiling_requests_per_second": limit["requests_per_second"],
+        "ceiling_by_concurrency": limit["by_concurrency"],
+        "floor_seconds": round(floor, 2),
+        "wall_over_floor": round(figures["wall_seconds"] / floor, 2),
+    }
 
 
 def summarise(repositories: int, figures: dict, counts: dict[str, int]) -> dict[str, Any]:
@@ -58,6 +83,7 @@ def summarise(repositories: int, figures: dict, counts: dict[str, int]) -> dict[
         "per_repository_operations": sorted(per_repository),
         "by_operation": dict(sorted(counts.items())),
         "repositories_collected": figures["repositories_collected"],
+        "collector_cpu_seconds": figures.get("cpu_seconds"),
     }
 
 
@@ -66,6 +92,11 @@ def _ready_port(server: subprocess.Popen) -> int:
     if not line.startswith("READY "):
         raise RuntimeError(f"moto server did not start: {line!r}")
     return int(line.split()[1])
+
+
+def _reset(url: str) -> None:
+    request = urllib.request.Request(url + RESET_PATH, data=b"", method="POST")
+    urllib.request.urlopen(request, timeout=30).close()
 
 
 def _counts(url: str) -> dict[str, int]:
@@ -80,14 +111,18 @@ def child(url: str) -> None:
     from scanner.collect import collect_snapshot
 
     session = boto3.Session(region_name=REGION)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     started = time.perf_counter()
     snapshot = collect_snapshot(session, [REGION], endpoint_url=url)
     wall = time.perf_counter() - started
     collected = sum(len(scope["repositories"] or ()) for scope in snapshot["inventory"])
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     print(
         json.dumps(
             {
                 "wall_seconds": round(wall, 2),
+                "cpu_seconds": round(usage.ru_utime + usage.ru_stime - cpu_before, 2),
                 "repositories_collected": collected,
                 "ru_maxrss_kb": own_peak_rss_kb(),
             }

@@ -2,11 +2,14 @@
 
 Run as `python -m bench.moto_counting --repositories N`: it seeds one account with N
 repositories (straight into moto's backend, which is quick), serves on 127.0.0.1 at a free port,
-prints `READY <port>` and answers `GET /_bench/requests` with the counts so far, per operation.
+prints `READY <port>` and answers `GET /_bench/requests` with the counts so far, per operation,
+`GET /_bench/recorded` with the requests themselves (bench.ceiling sends them again) and
+`POST /_bench/reset` by forgetting both.
 """
 
 import argparse
 import contextlib
+import functools
 import io
 import json
 import random
@@ -15,9 +18,13 @@ import threading
 from collections import Counter
 from urllib.parse import parse_qs
 
+from bench.ceiling import RECORDED_PATH, record
+
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
 COUNTS_PATH = "/_bench/requests"
+# POST: forget the requests counted and recorded so far (after a warm-up collection).
+RESET_PATH = "/_bench/reset"
 
 _LIFECYCLE = json.dumps(
     {
@@ -50,21 +57,32 @@ _POLICY = json.dumps(
 
 
 class RequestCounter:
-    """WSGI middleware: counts each request by (service, operation), then passes it on."""
+    """WSGI middleware: counts each request by (service, operation), and records it for
+    bench.ceiling to send again, then passes it on."""
 
     def __init__(self, app) -> None:
         self.app = app
         self.counts: Counter[str] = Counter()
+        self.recorded: list[dict] = []
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == COUNTS_PATH:
-            body = json.dumps(dict(self.counts)).encode()
+        path = environ.get("PATH_INFO", "")
+        if path == RESET_PATH:
+            with self._lock:
+                self.counts.clear()
+                self.recorded.clear()
+            start_response("204 No Content", [])
+            return []
+        if path in (COUNTS_PATH, RECORDED_PATH):
+            answer = dict(self.counts) if path == COUNTS_PATH else self.recorded
             start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
-        if not environ.get("PATH_INFO", "").startswith("/_bench/"):  # control requests
+            return [json.dumps(answer).encode()]
+        if not path.startswith("/_bench/"):  # control requests
+            seen = record(environ, request_body(environ))
             with self._lock:
                 self.counts[operation(environ)] += 1
+                self.recorded.append(seen)
         try:
             return self.app(environ, start_response)
         except NotImplementedError as exc:
@@ -76,13 +94,38 @@ class RequestCounter:
 
 
 def operation(environ) -> str:
-    """`service:Operation` from the signature's scope and the JSON target or query Action."""
+    """`service:Operation` from the signature's scope and the JSON target, the query Action,
+    or (REST protocols, such as Inspector's) the method and path."""
     service = credential_scope(environ)["service"]
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return f"{service}:{target.rsplit('.', 1)[-1]}"
+    rest = _rest_operations(service).get((environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")))
+    if rest:
+        return f"{service}:{rest}"
     action = parse_qs(request_body(environ).decode(errors="replace")).get("Action", ["?"])[0]
     return f"{service}:{action}"
+
+
+@functools.cache
+def _rest_operations(service: str) -> dict[tuple[str, str], str]:
+    """(method, path) -> operation name, for the operations of a REST service without
+    parameters in their path."""
+    import botocore.session
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except Exception:  # not a service botocore knows by its signing name
+        return {}
+    if not model.protocol.startswith("rest"):
+        return {}  # JSON and query protocols name the operation in the request itself
+    routes = {}
+    for name in model.operation_names:
+        http = model.operation_model(name).http
+        uri = http.get("requestUri", "").split("?")[0]
+        if "{" not in uri:
+            routes[(http.get("method"), uri)] = name
+    return routes
 
 
 def credential_scope(environ) -> dict[str, str]:
@@ -102,9 +145,16 @@ def request_body(environ) -> bytes:
     return body
 
 
+# Teams whose repositories ENHANCED scanning covers (a registry rule per team): a third.
+ENHANCED_TEAMS = range(0, 40, 3)
+# Customer-managed KMS keys the estate shares; every fifth repository uses one.
+KMS_KEYS = 4
+
+
 def seed(repositories: int, seed_value: int = 6, region: str = REGION) -> None:
     """An estate of the given size in `region`: mixed tag, scan and policy settings, one image
-    each, two VPCs."""
+    each (every repository has images); ENHANCED scanning for a third of the repositories,
+    whose newest images are ACTIVE (asked of Inspector); a few shared KMS keys; two VPCs."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ec2.models import ec2_backends
     from moto.ecr.models import ecr_backends
@@ -112,12 +162,16 @@ def seed(repositories: int, seed_value: int = 6, region: str = REGION) -> None:
     assert DEFAULT_ACCOUNT_ID == ACCOUNT
     rng = random.Random(seed_value)
     ecr = ecr_backends[ACCOUNT][region]
+    keys = _kms_keys(region)
     for index in range(repositories):
         name = f"team-{index % 40}/service-{index}"
+        key = keys[index // 5 % len(keys)] if index % 5 == 0 else None
         ecr.create_repository(
             repository_name=name,
             registry_id=None,
-            encryption_config={"encryptionType": "AES256"},
+            encryption_config={"encryptionType": "KMS", "kmsKey": key}
+            if key
+            else {"encryptionType": "AES256"},
             image_scan_config={"scanOnPush": rng.random() < 0.6},
             image_tag_mutability=rng.choice(["IMMUTABLE", "MUTABLE"]),
             tags=[{"Key": "team", "Value": f"team-{index % 40}"}],
@@ -133,11 +187,37 @@ def seed(repositories: int, seed_value: int = 6, region: str = REGION) -> None:
                 "config": {"digest": f"sha256:{index:064x}"},
             }
         )
-        ecr.put_image(name, manifest, "v1")
+        image = ecr.put_image(name, manifest, "v1")
+        if index % 40 in ENHANCED_TEAMS:
+            image.image_scan_status = {"status": "ACTIVE"}
+    _enhanced_scanning(ecr)
     ec2 = ec2_backends[ACCOUNT][region]
     for cidr in ("10.1.0.0/16", "10.2.0.0/16"):
         vpc = ec2.create_vpc(cidr_block=cidr)
         ec2.create_subnet(vpc_id=vpc.id, cidr_block=cidr.replace("0.0/16", "1.0/24"))
+
+
+def _kms_keys(region: str) -> list[str]:
+    from moto.kms.models import kms_backends
+
+    kms = kms_backends[ACCOUNT][region]
+    created = [
+        kms.create_key(None, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", f"ecr key {n}", None)
+        for n in range(KMS_KEYS)
+    ]
+    return [key.arn for key in created]
+
+
+def _enhanced_scanning(ecr) -> None:
+    rules = [
+        {
+            "scanFrequency": "CONTINUOUS_SCAN",
+            "repositoryFilters": [
+                {"filter": f"team-{team}/*", "filterType": "WILDCARD"} for team in ENHANCED_TEAMS
+            ],
+        }
+    ]
+    ecr.put_registry_scanning_configuration("ENHANCED", rules)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,5 +1,6 @@
 """A smoke run of the benchmark code paths (tiny sizes, seconds, no timing assertions)."""
 
+import base64
 import io
 import json
 
@@ -55,11 +56,43 @@ def test_collection_bench_against_a_moto_server():
     figures = collection.measure(12)
     assert figures["repositories_collected"] == 12
     assert figures["requests"] == sum(figures["by_operation"].values())
-    assert figures["by_operation"]["sts:GetCallerIdentity"] == 1
-    assert figures["by_operation"]["ecr:DescribeRepositories"] >= 1
+    counts = figures["by_operation"]
+    assert counts["sts:GetCallerIdentity"] == 1  # the warm-up collection is not counted
+    assert counts["ecr:DescribeRepositories"] >= 1
     for op in figures["per_repository_operations"]:
-        assert figures["by_operation"][op] >= 6
+        assert counts[op] >= 6
+    # Four of the twelve are under ENHANCED scanning: one ListFindings call for them all;
+    # three use one of the shared KMS keys each: one DescribeKey per key.
+    assert counts["inspector2:ListFindings"] == 1
+    assert counts["kms:DescribeKey"] == 3
     assert figures["peak_rss_mb"] > 0
+    assert figures["server_ceiling_requests_per_second"] > 0
+    assert figures["floor_seconds"] > 0 and figures["wall_over_floor"] > 0
+    assert "wall/floor" in table({"collection": [figures], "evaluation": []})
+
+
+def test_the_middleware_records_requests_for_the_replay_and_forgets_them_on_reset():
+    from bench.ceiling import RECORDED_PATH
+    from bench.moto_counting import RESET_PATH
+
+    counter = RequestCounter(lambda environ, start_response: start_response("200 OK", []) or [])
+    body = b'{"repositoryName": "team/api"}'
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/",
+        "HTTP_X_AMZ_TARGET": "AmazonEC2ContainerRegistry_V20150921.GetLifecyclePolicy",
+        "CONTENT_TYPE": "application/x-amz-json-1.1",
+        "wsgi.input": io.BytesIO(body),
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    _call(counter, environ)
+    (recorded,) = json.loads(_call(counter, {"PATH_INFO": RECORDED_PATH})[1])
+    assert recorded["headers"]["x-amz-target"].endswith("GetLifecyclePolicy")
+    assert recorded["headers"]["content-type"] == "application/x-amz-json-1.1"
+    assert base64.b64decode(recorded["body"]) == body
+    _call(counter, {"PATH_INFO": RESET_PATH, "REQUEST_METHOD": "POST"})
+    assert json.loads(_call(counter, {"PATH_INFO": RECORDED_PATH})[1]) == []
+    assert json.loads(_call(counter, {"PATH_INFO": COUNTS_PATH})[1]) == {}
 
 
 def test_evaluation_bench_reports_each_phase():

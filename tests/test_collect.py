@@ -116,6 +116,7 @@ def seed_east(session) -> None:
     images = ecr_backends[ACCOUNT]["us-east-1"].repositories["app-immutable"].images
     for age_hours, image in zip((3, 1, 2), images, strict=True):
         image.image_pushed_at -= age_hours * 3600
+        image.image_scan_status = {"status": "ACTIVE"}  # under continuous ENHANCED scanning
 
     ecr.create_repository(repositoryName="app-mutable", imageTagMutability="MUTABLE")
     ecr.create_repository(
@@ -387,8 +388,9 @@ def test_all_regions_lists_the_enabled_regions(moto_session, monkeypatch):
     monkeypatch.setattr(
         collector,
         "collect_region",
-        lambda clients, account_id, region, max_workers: (
-            real_collect_region(clients, account_id, "us-east-1", max_workers) | {"region": region}
+        lambda clients, account_id, region, max_workers, keys: (
+            real_collect_region(clients, account_id, "us-east-1", max_workers, keys)
+            | {"region": region}
         ),
     )
     snapshot = collect_snapshot(moto_session, ["all"], clock=lambda: NOW, max_workers=2)

@@ -5,7 +5,8 @@ The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,8 +22,8 @@ from scanner.collect.accounts import (
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
 from scanner.collect.credentials import credentials_problem
-from scanner.collect.inspector_findings import attach_inspector_findings
-from scanner.collect.kms_keys import attach_kms_keys
+from scanner.collect.follow_up import FollowUp
+from scanner.collect.kms_keys import KeyDescriptions
 from scanner.collect.network import collect_network
 from scanner.collect.progress import Progress
 from scanner.collect.regions import check_region_names, enabled_regions, wants_all_regions
@@ -69,6 +70,7 @@ class _Scope:
     max_workers: int
     plan: AccountPlan | None
     progress: Progress
+    keys: KeyDescriptions = field(default_factory=KeyDescriptions)  # each described once
 
 
 def collect_snapshot(
@@ -233,7 +235,7 @@ def _collect_watched_region(
     scope: _Scope, clients: ClientFactory, account_id: str, region: str
 ) -> dict[str, Any]:
     scope.progress.watch_listing(clients.client("ecr", region))
-    entry = collect_region(clients, account_id, region, scope.max_workers)
+    entry = collect_region(clients, account_id, region, scope.max_workers, scope.keys)
     scope.progress.region_done(len(entry["repositories"] or ()), inventory_errors(entry))
     return entry
 
@@ -276,32 +278,35 @@ def inventory_errors(entry: dict[str, Any]) -> int:
 
 
 def collect_region(
-    clients: ClientFactory, account_id: str, region: str, max_workers: int
+    clients: ClientFactory,
+    account_id: str,
+    region: str,
+    max_workers: int,
+    keys: KeyDescriptions | None = None,
 ) -> dict[str, Any]:
+    """One inventory entry. The registry and the network are collected beside the
+    repositories, and each repository's KMS key and Inspector findings are asked for as soon
+    as the repository is collected: a call made after the others leaves the server idle."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
-    registry = collect_registry(ecr)
-    repositories = collect_repositories(
-        ecr, errors, max_workers, tagging=clients.client("resourcegroupstaggingapi", region)
-    )
-    if repositories is not None:
-        attach_kms_keys(clients.client("kms", region), repositories)
-        if _enhanced(registry):
-            inspector = clients.client("inspector2", region)
-            attach_inspector_findings(inspector, repositories, max_workers)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ecrscan-region-part") as beside:
+        registry_job = beside.submit(collect_registry, ecr)
+        network_job = beside.submit(collect_network, clients.client("ec2", region))
+        follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
+        tagging = clients.client("resourcegroupstaggingapi", region)
+        try:
+            repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
+        finally:
+            follow.finish()
+        registry, network = registry_job.result(), network_job.result()
     return {
         "account_id": account_id,
         "region": region,
         "registry": registry,
         "repositories": repositories,
-        "network": collect_network(clients.client("ec2", region)),
+        "network": network,
         "errors": errors,
     }
-
-
-def _enhanced(registry: dict[str, Any]) -> bool:
-    """Under ENHANCED scanning the findings live in Amazon Inspector, not in DescribeImages."""
-    return (registry["scanningConfiguration"] or {}).get("scanType") == "ENHANCED"
 
 
 def _home_region(session: boto3.Session, regions: list[str]) -> str:

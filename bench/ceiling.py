@@ -1,0 +1,127 @@
+"""The emulated server's own ceiling for the requests a collection made, and the floor it sets.
+
+The counting middleware (bench.moto_counting) records every request of the collection. They
+are then sent again, exactly as recorded, by plain HTTP clients on keep-alive connections in a
+separate process, as fast as the server answers, with several connections in flight; the best
+rate over a few concurrency levels is the server's ceiling for that mix of operations. A
+collection cannot finish before `requests / ceiling` seconds (the floor); its wall time over
+that floor says how much of the time it leaves the server idle.
+
+moto does not check signatures, and every recorded request only reads, so replaying them
+changes nothing and is answered as the collection's were.
+"""
+
+import base64
+import http.client
+import json
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from bench.measure import in_child
+
+RECORDED_PATH = "/_bench/recorded"
+# Connections in flight while replaying; the best rate of these is the ceiling.
+CONCURRENCY = (4, 8, 16)
+# Headers moto reads to route and parse a request (service, region, operation, body type).
+KEPT_HEADERS = ("authorization", "x-amz-target", "content-type", "x-amz-date", "accept")
+
+
+def recorded_requests(url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(url + RECORDED_PATH, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
+    """What replaying a request needs, from its WSGI environ (bench.moto_counting calls it)."""
+    query = environ.get("QUERY_STRING")
+    headers = {
+        name: environ[key]
+        for name in KEPT_HEADERS
+        if (key := "CONTENT_TYPE" if name == "content-type" else _environ_key(name)) in environ
+    }
+    return {
+        "method": environ.get("REQUEST_METHOD", "POST"),
+        "path": environ.get("PATH_INFO", "/") + (f"?{query}" if query else ""),
+        "headers": headers,
+        "body": base64.b64encode(body).decode("ascii"),
+    }
+
+
+def _environ_key(header: str) -> str:
+    return "HTTP_" + header.upper().replace("-", "_")
+
+
+def measure(url: str, requests: list[dict[str, Any]], directory: Path) -> dict[str, Any]:
+    """{"requests_per_second", "by_concurrency"}: the best rate replaying `requests`."""
+    path = directory / "recorded.json"
+    path.write_text(json.dumps(requests), encoding="utf-8")
+    rates = {
+        concurrency: in_child("bench.ceiling", "--child", url, str(path), str(concurrency))[
+            "requests_per_second"
+        ]
+        for concurrency in CONCURRENCY
+    }
+    return {"requests_per_second": max(rates.values()), "by_concurrency": rates}
+
+
+def replay(url: str, requests: list[dict[str, Any]], concurrency: int) -> float:
+    """Send every request once over `concurrency` keep-alive connections; requests/second."""
+    target = urllib.parse.urlsplit(url)
+    queue = list(reversed(requests))
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        while True:
+            with lock:
+                if not queue:
+                    break
+                request = queue.pop()
+            status = _send(connection, request)
+            if status >= 500:
+                failures.append(f"{status} for {request['path']}")
+        connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if failures:
+        raise RuntimeError(f"the replay was not answered as the collection was: {failures[:3]}")
+    return len(requests) / elapsed
+
+
+def _send(connection: http.client.HTTPConnection, request: dict[str, Any]) -> int:
+    body = base64.b64decode(request["body"])
+    for attempt in range(2):  # a keep-alive connection the server closed is opened again
+        try:
+            connection.request(request["method"], request["path"], body, request["headers"])
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        except (http.client.HTTPException, ConnectionError):
+            connection.close()
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def child(url: str, path: str, concurrency: str) -> None:
+    from bench.measure import own_peak_rss_kb
+
+    requests = json.loads(Path(path).read_text(encoding="utf-8"))
+    rate = replay(url, requests, int(concurrency))
+    print(json.dumps({"requests_per_second": round(rate, 1), "ru_maxrss_kb": own_peak_rss_kb()}))
+
+
+if __name__ == "__main__":
+    child(*sys.argv[sys.argv.index("--child") + 1 :])
