@@ -196,3 +196,21 @@ def test_the_library_refuses_a_malformed_endpoint_too():
 
     with pytest.raises(InputError, match="not an http"):
         ClientFactory(boto3.Session(region_name="eu-west-1"), endpoint_url="not a url")
+
+
+_ANY_TEXT = st.text(max_size=300)
+
+
+@given(operation=_ANY_TEXT, code=_ANY_TEXT, message=_ANY_TEXT, region=_ANY_TEXT)
+def test_the_warning_line_is_one_inert_line_whatever_the_error_says(
+    operation, code, message, region
+):
+    """Records in a snapshot are text from an endpoint (or an edited file): the warning that
+    names them stays one line, with no control character and no workflow command."""
+    from scanner.cli.collect_cmd import incomplete_warning
+
+    error = {"operation": operation, "code": code, "message": message, "region": region}
+    line = incomplete_warning({"errors": [error], "inventory": []})
+    assert line.startswith("ecrscan: warning: collection incomplete: ")
+    assert "\n" not in line and "\r" not in line and "\x1b" not in line
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in line)

@@ -3,6 +3,9 @@
 import io
 import threading
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from scanner.cli import main
 from scanner.collect.progress import Progress
 from tests.test_multi_account import FakeTerminal
@@ -175,3 +178,30 @@ def test_cli_collect_in_a_ci_log_is_never_silent(moto_session, monkeypatch, tmp_
     log.seek(0)
     assert main([*argv, "--quiet"]) == 0
     assert log.getvalue() == ""
+
+
+@given(
+    counts=st.lists(st.integers(min_value=0, max_value=10**12), min_size=7, max_size=7),
+    terminal=st.booleans(),
+)
+def test_no_line_ever_carries_an_escape_or_begins_a_workflow_command(counts, terminal):
+    stream = FakeTerminal() if terminal else io.StringIO()
+    progress = Progress(stream, interval=0.0, log_every=None if terminal else 30)
+    progress.accounts, progress.regions = counts[0:2], counts[2:4]
+    progress.repositories, progress.errors = counts[4:6], counts[6]
+    progress.add_regions(0)
+    if not terminal:
+        progress.tick()
+    progress.close()
+    text = stream.text if terminal else stream.getvalue()
+    assert "\x1b" not in text
+    assert all(line.lstrip("\r").startswith("ecrscan: ") for line in text.splitlines() if line)
+
+
+@given(st.text())
+def test_escaped_text_holds_no_control_character(text):
+    from scanner.collect.safe_text import escape_controls
+
+    escaped = escape_controls(text)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in escaped)
+    assert "\u202e" not in escaped
