@@ -288,6 +288,7 @@ def test_an_unreachable_identity_endpoint_is_a_collection_error(moto_session):
     with pytest.raises(CollectionError, match="Cannot identify the AWS account") as raised:
         collect_snapshot(moto_session, ["us-east-1"])
     assert "EndpointConnectionError" in str(raised.value)
+    assert "check the network, the proxy settings" in str(raised.value)
 
 
 @pytest.mark.parametrize("regions", [[], ["all", "us-east-1"], ["us-east-1", "ALL"]])

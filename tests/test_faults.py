@@ -221,7 +221,16 @@ def test_a_passed_deadline_fails_calls_without_sending_them(aws_env):
 
 
 @pytest.mark.parametrize(
-    "option", [("--deadline", "soon"), ("--deadline", "0"), ("--max-attempts", "0")]
+    "option",
+    [
+        ("--deadline", "soon"),
+        ("--deadline", "0"),
+        ("--max-attempts", "0"),
+        ("--max-workers", "0"),
+        ("--max-workers", "65"),
+        ("--connect-timeout", "nan"),
+        ("--read-timeout", "inf"),
+    ],
 )
 def test_bad_budget_options_are_usage_errors(option, capsys):
     with pytest.raises(SystemExit) as exited:

@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import math
 import re
 import sys
 
@@ -39,10 +40,10 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-workers",
-        type=int,
+        type=_positive(int, most=MAX_WORKERS),
         default=8,
         metavar="N",
-        help="concurrent per-repository calls (default: 8)",
+        help=f"concurrent per-repository calls, 1 to {MAX_WORKERS} (default: 8)",
     )
     add_retry_options(group)
     add_account_options(parser)
@@ -150,11 +151,16 @@ def client_factory(args: argparse.Namespace, session):
     )
 
 
-def _positive(kind):
+# Threads and connections per region; ECR's per-account rate limits make more pointless.
+MAX_WORKERS = 64
+
+
+def _positive(kind, most: float = math.inf):
     def parse(text: str):
         value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        if not 0 < value <= most or not math.isfinite(value):
+            limit = "" if most == math.inf else f" and at most {most}"
+            raise argparse.ArgumentTypeError(f"must be a number greater than 0{limit}, not {text}")
         return value
 
     parse.__name__ = kind.__name__  # argparse names the type in its message

@@ -21,7 +21,7 @@ from scanner.collect.accounts import (
 )
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
-from scanner.collect.credentials import credentials_problem
+from scanner.collect.credentials import credentials_problem, unreachable_hint
 from scanner.collect.follow_up import FollowUp
 from scanner.collect.kms_keys import KeyDescriptions
 from scanner.collect.network import collect_network
@@ -325,7 +325,7 @@ def _caller_identity(clients: ClientFactory, region: str) -> dict[str, Any]:
     except OperationFailed as failure:
         raise credentials_problem(failure, clients.session.profile_name) or CollectionError(
             f"Cannot identify the AWS account (sts:GetCallerIdentity failed with "
-            f"{failure.code}: {failure.message}); check your AWS credentials and profile."
+            f"{failure.code}: {failure.message}); {unreachable_hint(failure)}."
         ) from failure
 
 

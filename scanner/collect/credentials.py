@@ -48,3 +48,14 @@ def credentials_problem(failure: OperationFailed, profile: str | None) -> InputE
             f"renew them (`{renew}`, or new access keys), or {HOW_TO_GIVE}."
         )
     return None
+
+
+# botocore's exception names for an endpoint that could not be reached or did not answer.
+_NETWORK_FAULTS = ("ConnectionError", "TimeoutError", "ConnectionClosedError", "SSLError")
+
+
+def unreachable_hint(failure: OperationFailed) -> str:
+    """What to check when the caller could not be identified for another reason."""
+    if failure.code.endswith(_NETWORK_FAULTS):
+        return "check the network, the proxy settings (HTTPS_PROXY) or --endpoint-url"
+    return "check your AWS credentials and profile"
