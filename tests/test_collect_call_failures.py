@@ -97,7 +97,7 @@ class _Proxy(BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        body = PAGE.encode()
+        body = getattr(self.server, "body", PAGE.encode())
         self.send_response(self.server.status)
         self.send_header("Content-Type", "text/html")
         self.send_header("Content-Length", str(len(body)))
@@ -139,6 +139,20 @@ def test_a_proxys_html_page_is_a_failed_call_not_an_empty_answer(
     _assert_one_short_line(message)
     assert "Bad Gateway" in message  # the page's title, or botocore's reason for a 5xx page
     assert "<" not in message
+
+
+def test_an_answer_nested_too_deeply_is_a_failed_call(aws_env, proxy):
+    proxy.status, proxy.body = 200, b'{"repositories": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    try:
+        clients = ClientFactory(
+            boto3.Session(region_name="eu-west-1"),
+            endpoint_url=f"http://127.0.0.1:{proxy.server_address[1]}",
+        )
+        with pytest.raises(OperationFailed) as failed:
+            list_repositories(clients.client("ecr", "eu-west-1"))
+    finally:
+        del proxy.body
+    assert failed.value.code == "ResponseParserError"
 
 
 def test_an_unparseable_answer_in_one_repository_leaves_the_others(moto_session):

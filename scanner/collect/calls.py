@@ -30,7 +30,8 @@ T = TypeVar("T")
 # Network faults (connect/read timeouts, closed connections, unreachable endpoints), credential
 # faults, unparseable answers, pagination loops: botocore has already retried the retryable
 # ones when these reach us. ResponseParserError is not a BotoCoreError, hence named apart.
-CALL_FAILURES = (ClientError, BotoCoreError, ResponseParserError)
+# A RecursionError is what Python's JSON decoder raises for an answer nested too deeply.
+CALL_FAILURES = (ClientError, BotoCoreError, ResponseParserError, RecursionError)
 
 ErrorRecord = dict[str, str]
 DEADLINE_CODE = "DeadlineExceeded"
@@ -87,6 +88,8 @@ class OperationFailed(Exception):
             return cls(operation, error.get("Code") or "Unknown", error.get("Message") or str(exc))
         if isinstance(exc, DeadlineExceeded):
             return cls(operation, DEADLINE_CODE, str(exc))
+        if isinstance(exc, RecursionError):
+            return cls(operation, "ResponseParserError", "the answer is nested too deeply to read")
         return cls(operation, type(exc).__name__, str(exc))
 
 
