@@ -4,7 +4,6 @@ import argparse
 
 from scanner import snapshot as snapshots
 from scanner.audit.baseline import apply_baseline, gating
-from scanner.audit.evidence import utc_now
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
@@ -16,6 +15,7 @@ from scanner.cli.options import (
     policies_from,
 )
 from scanner.cli.pipeline import judge
+from scanner.clock import utc_now
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.results import Results, exit_code, load_results
 from scanner.resources import policy_dir

@@ -5,10 +5,10 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from scanner import __version__
+from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.engines.base import Engine, EngineError, Verdict
 from scanner.engines.regopy import RegopyEngine
@@ -199,7 +199,7 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         "format": RESULTS_FORMAT,
         "tool": {"name": "ecrscan", "version": __version__},
         "engine": engine,
-        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluated_at": utc_now(),
         "snapshot": {
             key: snapshot[key]
             for key in (
