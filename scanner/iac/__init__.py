@@ -12,7 +12,8 @@ from typing import Any
 from scanner import snapshot as snapshots
 from scanner.errors import InputError
 from scanner.fileio import read_text
-from scanner.iac import cfn_yaml, cloudformation, terraform
+from scanner.iac import cloudformation, terraform
+from scanner.iac.cloudformation import yaml_reader
 from scanner.iac.records import Estate
 from scanner.iac.settings import Settings
 
@@ -56,7 +57,7 @@ def _parse(path: str, text: str) -> Any:
                 f"{path}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
             ) from None
         return _with_resource_lines(document, text, path)
-    return cfn_yaml.load(text, path)
+    return yaml_reader.load(text, path)
 
 
 def _with_resource_lines(document: Any, text: str, path: str) -> Any:
@@ -64,12 +65,12 @@ def _with_resource_lines(document: Any, text: str, path: str) -> Any:
     if not cloudformation.is_template(document):
         return document
     try:
-        located = cfn_yaml.load(text, path)
+        located = yaml_reader.load(text, path)
     except InputError:
         return document
     lines = getattr((located or {}).get("Resources"), "lines", None)
     if lines:
-        resources = cfn_yaml.Mapping(document["Resources"])
+        resources = yaml_reader.Mapping(document["Resources"])
         resources.lines = lines
         document["Resources"] = resources
     return document
