@@ -37,7 +37,7 @@ def load(template: dict[str, Any], where: str, estate: Estate, settings: Setting
     for section in ("Parameters", "Mappings", "Conditions"):
         if not isinstance(template.get(section) or {}, dict):
             raise InputError(f"{where}: the template's {section} is not an object")
-    scope = estate.scope(settings.account_id or UNKNOWN, settings.region or UNKNOWN)
+    scope = estate.scope(settings.account_id or UNKNOWN, settings.region or UNKNOWN, where)
     context = Context(template, where, settings, scope)
     by_type: dict[str, list[Resource]] = {}
     for resource in context.resources():

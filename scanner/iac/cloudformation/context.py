@@ -40,6 +40,7 @@ class Context:
         self.scope = scope
         self.settings = settings
         self.template = template
+        self.vpcs: dict[str, dict] = {}  # VpcId (logical id) -> this template's VPC record
         self.groups: dict[str, dict] = {}  # GroupId (logical id) -> security group
         self.group_errors: dict[str, dict] = {}  # GroupId -> what the deploy alone can tell
 
@@ -76,10 +77,10 @@ class Context:
                 f"{resource.logical_id}.VpcId: {vpc_id.message}"
             )
             return None
-        return self.scope.vpcs.get(vpc_id) if isinstance(vpc_id, str) else None
+        return self.vpcs.get(vpc_id) if isinstance(vpc_id, str) else None
 
     def table(self, table_id: Any) -> tuple[dict, dict] | None:
-        for vpc in self.scope.vpcs.values():
+        for vpc in self.vpcs.values():
             table = records.find_route_table(vpc, table_id)
             if table is not None:
                 return vpc, table

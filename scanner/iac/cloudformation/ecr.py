@@ -29,7 +29,7 @@ def repository(context: Context, resource: Resource) -> None:
     _policies(context, resource, record)
     _kms_key(context, resource, record)
     context.suppress(record, resource)
-    scope.repositories[resource.logical_id] = record
+    scope.repositories[record["source"]["id"]] = record
 
 
 def _kms_key(context: Context, resource: Resource, record: dict) -> None:

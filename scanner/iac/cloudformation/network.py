@@ -23,7 +23,8 @@ def vpc(context: Context, resource: Resource) -> None:
     if context.scope.region == UNKNOWN:
         record["errors"]["region"] = records.region_hint(CLOUDFORMATION, resource.logical_id)
     context.suppress(record, resource)
-    context.scope.vpcs[resource.id] = record
+    context.scope.vpcs[record["source"]["id"]] = record
+    context.vpcs[resource.id] = record
 
 
 def subnet(context: Context, resource: Resource) -> None:

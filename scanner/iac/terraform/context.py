@@ -32,7 +32,7 @@ class Context:
     # -- where things are ----------------------------------------------------------------------
 
     def scope(self, instance: Instance) -> Scope:
-        return self.estate.scope(self.account, self.region(instance))
+        return self.estate.scope(self.account, self.region(instance), self.where)
 
     def region(self, instance: Instance) -> str:
         key = self.plan.provider_key(instance)

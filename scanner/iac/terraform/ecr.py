@@ -23,7 +23,7 @@ def repository(context: Context, instance: Instance) -> None:
         record["errors"]["registryId"] = records.account_hint(TERRAFORM, instance.address)
     _kms_key(context, instance, record)
     context.suppress(record, instance, tags)
-    scope.repositories[instance.address] = record
+    scope.repositories[record["source"]["id"]] = record
     context.repositories[instance.address] = (scope, record)
 
 

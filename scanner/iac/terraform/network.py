@@ -36,7 +36,7 @@ def vpc(context: Context, instance: Instance) -> None:
     if scope.region == UNKNOWN:
         record["errors"]["region"] = records.region_hint(TERRAFORM, instance.address)
     context.suppress(record, instance, tags)
-    scope.vpcs[vpc_id] = record
+    scope.vpcs[record["source"]["id"]] = record
     context.vpcs[vpc_id] = (scope, record)
     main = record["routeTables"][0]
     context.tables[main["RouteTableId"]] = (record, main)
@@ -68,7 +68,7 @@ def route_table(context: Context, instance: Instance) -> None:
     if isinstance(routes, Unknown):
         vpc["errors"]["routeTables"] = context.error(routes)
         routes = []
-    local = records.vpc_record("", vpc["vpc"].get("CidrBlock"), {}, {})["routeTables"][0]["Routes"]
+    local = [records.local_route(vpc["vpc"].get("CidrBlock"))]
     table = {
         "RouteTableId": table_id,
         "VpcId": vpc["vpc"]["VpcId"],
