@@ -199,8 +199,15 @@ def creation_template(
 AWS_MANAGED_KEY = {"KeyId": "alias/aws/ecr", "KeyManager": "AWS"}
 
 
-def is_aws_managed_alias(key: str) -> bool:
-    return key == "alias/aws/ecr" or key.endswith(":alias/aws/ecr")
+def alias_key(key: str) -> dict[str, Any] | None:
+    """The key an alias names, bare (alias/name) or as an ARN (arn:...:alias/name): KMS
+    reserves alias/aws/ for AWS managed keys, so any other alias names a customer managed key.
+    None for a key id or key ARN, whose manager the source alone cannot tell."""
+    alias = key.split(":", 5)[5] if key.startswith("arn:") and key.count(":") >= 5 else key
+    if not alias.startswith("alias/") or alias == "alias/":
+        return None
+    manager = "AWS" if alias.startswith("alias/aws/") else "CUSTOMER"
+    return customer_key(key, key) | {"KeyManager": manager}
 
 
 def customer_key(key_id: str, arn: Any) -> dict[str, Any]:
@@ -338,6 +345,22 @@ def local_route(cidr: Any) -> dict[str, Any]:
 
 def find_route_table(vpc: dict[str, Any], table_id: str) -> dict[str, Any] | None:
     return next((t for t in vpc["routeTables"] if t["RouteTableId"] == table_id), None)
+
+
+def serves_a_subnet(vpc: dict[str, Any], table: dict[str, Any]) -> bool:
+    """A table decides a subnet's routes when associated with it, or as the VPC's main table
+    of every subnet without an explicit association (as AWS routes them)."""
+    if any(a.get("SubnetId") for a in table["Associations"]):
+        return True
+    if not any(a.get("Main") is True for a in table["Associations"]):
+        return False
+    explicit = {a.get("SubnetId") for t in vpc["routeTables"] for a in t["Associations"]}
+    return any(s["SubnetId"] not in explicit for s in vpc["subnets"])
+
+
+def is_public(table: dict[str, Any]) -> bool:
+    """What the controls call a public table: a route to an internet gateway (igw-)."""
+    return any(str(r.get("GatewayId", "")).startswith("igw-") for r in table["Routes"])
 
 
 def finish_vpc(vpc: dict[str, Any]) -> dict[str, Any]:

@@ -45,3 +45,4 @@ def load(template: dict[str, Any], where: str, estate: Estate, settings: Setting
     for resource_type, step in STEPS:
         for resource in by_type.get(resource_type, []):
             step(context, resource)
+    network.finish(context)

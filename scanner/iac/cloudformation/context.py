@@ -43,6 +43,8 @@ class Context:
         self.vpcs: dict[str, dict] = {}  # VpcId (logical id) -> this template's VPC record
         self.groups: dict[str, dict] = {}  # GroupId (logical id) -> security group
         self.group_errors: dict[str, dict] = {}  # GroupId -> what the deploy alone can tell
+        # RouteTableId -> why a route's GatewayId is known only at deploy (network.finish)
+        self.unknown_gateways: dict[str, dict] = {}
 
     def resources(self):
         for logical_id, body in self.template["Resources"].items():

@@ -44,9 +44,11 @@ def _kms_key(context: Context, resource: Resource, record: dict) -> None:
     value = (resource.get("EncryptionConfiguration") or {}).get("KmsKey")
     if declared is not None:
         record["kmsKey"] = records.customer_key(declared, value)
+    elif isinstance(value, str) and records.alias_key(value):
+        record["kmsKey"] = records.alias_key(value)
     elif isinstance(value, Unknown):
         record["errors"]["kmsKey"] = context.error(resource, "KmsKey", value)
-    elif not value or records.is_aws_managed_alias(str(value)):
+    elif not value:
         record["kmsKey"] = dict(records.AWS_MANAGED_KEY)
     else:
         record["errors"]["kmsKey"] = records.undeclared_key(CLOUDFORMATION, str(value))

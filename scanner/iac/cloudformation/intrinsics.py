@@ -120,6 +120,9 @@ class Intrinsics:
                     f"{logical_id} has no RepositoryName: CloudFormation names it at deploy time"
                 )
             )
+        if resource_type == "AWS::KMS::Alias":  # Ref gives the alias name
+            name = self.resolve((resource.get("Properties") or {}).get("AliasName"))
+            return name if name is not None else Unknown(f"{logical_id} has no AliasName")
         if resource_type in _NETWORK_TYPES or resource_type == "AWS::EC2::InternetGateway":
             return physical_id(logical_id, resource_type)
         return Unknown(f"Ref {logical_id} is known only at deploy time")

@@ -63,24 +63,41 @@ def route_table(context: Context, resource: Resource) -> None:
 
 
 def route(context: Context, resource: Resource) -> None:
+    """AWS::EC2::Route. Controls tell a public subnet by a route to an internet gateway (igw-):
+    a destination or a NAT, transit or endpoint target known only at deploy time decides
+    nothing, so only an unknown GatewayId is undecided, and only where it matters (finish)."""
+    gateway = resource.get("GatewayId")
     table_id = resource.get("RouteTableId")
     if isinstance(table_id, Unknown):
-        context.scope.network_errors["routeTables"] = context.error(
-            resource, "RouteTableId", table_id
-        )
+        if isinstance(gateway, Unknown) or str(gateway).startswith("igw-"):
+            context.scope.network_errors["routeTables"] = context.error(
+                resource, "RouteTableId", table_id
+            )
         return
     found = context.table(table_id)
     if found is None:
         return
-    vpc, table = found
-    unknown = first_unknown(resource.properties)
-    if unknown:
-        vpc["errors"]["routeTables"] = context.error(resource, "Properties", unknown)
+    _, table = found
+    if isinstance(gateway, Unknown):
+        context.unknown_gateways.setdefault(
+            table["RouteTableId"], context.error(resource, "GatewayId", gateway)
+        )
         return
     route = {
-        name: resource.get(name) for name in _ROUTE_FIELDS if isinstance(resource.get(name), str)
+        name: resource.get(name) if isinstance(resource.get(name), str) else "(unknown)"
+        for name in _ROUTE_FIELDS
+        if resource.get(name) is not None
     }
     table["Routes"].append({**route, "State": "active"})
+
+
+def finish(context: Context) -> None:
+    """An unknown gateway decides nothing when its table serves no subnet, or when the table
+    already leads to an internet gateway; otherwise the VPC's route tables are undecided."""
+    for table_id, error in context.unknown_gateways.items():
+        vpc, table = context.table(table_id)
+        if records.serves_a_subnet(vpc, table) and not records.is_public(table):
+            vpc["errors"]["routeTables"] = error
 
 
 def association(context: Context, resource: Resource) -> None:

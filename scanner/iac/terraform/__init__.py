@@ -31,3 +31,4 @@ def load(document: Any, where: str, estate: Estate, settings: Settings) -> None:
     for resource_type, step in STEPS:
         for instance in context.plan.of_type(resource_type):
             step(context, instance)
+    network.finish(context)

@@ -28,6 +28,8 @@ class Context:
         self.endpoints: dict[str, tuple[dict, dict]] = {}  # VpcEndpointId -> (vpc, endpoint)
         self.groups: dict[str, dict] = {}  # GroupId -> security group
         self.group_errors: dict[str, dict] = {}  # GroupId -> what apply alone can tell
+        # RouteTableId -> why a route's gateway_id is known only after apply (network.finish)
+        self.unknown_gateways: dict[str, dict] = {}
 
     # -- where things are ----------------------------------------------------------------------
 

@@ -35,24 +35,28 @@ def _kms_key(context: Context, instance: Instance, record: dict) -> None:
     blocks = instance.expression("encryption_configuration")
     first = blocks[0] if isinstance(blocks, list) and blocks else None
     expression = first.get("kms_key") if isinstance(first, dict) else None
-    keys = [
-        t.instance
-        for t in context.plan.targets_of(instance, expression)
-        if t.instance is not None and t.instance.type == "aws_kms_key"
-    ]
+    targets = [t.instance for t in context.plan.targets_of(instance, expression) if t.instance]
+    keys = [t for t in targets if t.type == "aws_kms_key"]
+    aliases = [a.value("name") for a in targets if a.type == "aws_kms_alias"]
     value = instance.value("encryption_configuration", 0, "kms_key")
-    value = value if isinstance(value, str) else None
     known = [k for k in context.plan.of_type("aws_kms_key") if value and value in _key_ids(k)]
+    named = (
+        value
+        if isinstance(value, str) and value
+        else next((a for a in aliases if isinstance(a, str)), None)
+    )
     if keys or known:
         key = (keys or known)[0]
         record["kmsKey"] = records.customer_key(context.id_of(key), key.value("arn"))
+    elif named and records.alias_key(named):
+        record["kmsKey"] = records.alias_key(named)
     elif isinstance(value, Unknown) and expression is not None:
         record["errors"]["kmsKey"] = context.error(value)
-    elif isinstance(value, Unknown) or not value or records.is_aws_managed_alias(value):
+    elif isinstance(value, Unknown) or not value:
         # Unset, AWS fills kms_key in on creation with the aws/ecr key's ARN.
         record["kmsKey"] = dict(records.AWS_MANAGED_KEY)
     else:
-        record["errors"]["kmsKey"] = records.undeclared_key(TERRAFORM, value)
+        record["errors"]["kmsKey"] = records.undeclared_key(TERRAFORM, str(value))
 
 
 def _linked_repositories(context: Context, instance: Instance) -> list[dict] | Unknown:

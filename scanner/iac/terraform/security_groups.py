@@ -11,7 +11,8 @@ from scanner.iac.terraform.plan import Instance
 def security_group(context: Context, instance: Instance) -> None:
     group = records.security_group(context.id_of(instance))
     context.groups[group["GroupId"]] = group
-    rules = instance.value("ingress")
+    # Unknown but not written inline: the rules are separate resources, added below.
+    rules = context.configured(instance, "ingress")
     if isinstance(rules, Unknown):
         context.group_errors[group["GroupId"]] = context.error(rules)
         return
