@@ -15,25 +15,41 @@ from scanner.errors import InputError
 from scanner.fileio import read_text
 from scanner.iac import cloudformation, terraform
 from scanner.iac.cloudformation import yaml_reader
-from scanner.iac.parsing import parse
+from scanner.iac.parsing import Parsed, parse
 from scanner.iac.records import Estate
 from scanner.iac.settings import Settings
+from scanner.iac.sources import StackEnv, discover, looks_like_iac
 
-__all__ = ["Settings", "display_path", "load_sources"]
+__all__ = ["Settings", "StackEnv", "display_path", "load_sources"]
 
 
-def load_sources(paths: list[str], settings: Settings, now: datetime | None = None) -> dict:
+def load_sources(
+    paths: list[str],
+    settings: Settings,
+    now: datetime | None = None,
+    *,
+    stack_envs: list[StackEnv] | None = None,
+    skip_unrecognised: bool = False,
+    notes: list[str] | None = None,
+) -> dict:
     """One snapshot describing every source, validated against the snapshot schema.
 
-    A file named twice (or reached twice) is read once.
+    Directories are walked and CDK assemblies read (sources.discover). A file found in a
+    directory, or any file with skip_unrecognised, that is neither a plan nor a template is
+    skipped with a line in `notes`; named plainly, it is an input error. A file named twice (or
+    reached twice) is read once.
     """
     estate = Estate()
     seen: set[str] = set()
-    for path in paths:
-        real = os.path.realpath(path)
+    notes = [] if notes is None else notes
+    for source in discover(paths, settings, stack_envs or []):
+        real = os.path.realpath(source.path)
         if real not in seen:
             seen.add(real)
-            _load_source(path, estate, settings)
+            skip = skip_unrecognised or source.walked
+            _load_source(source.path, estate, source.settings, skip, notes)
+    if not estate.scopes and not notes:
+        raise InputError("no Terraform plan or CloudFormation template in the paths given")
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     snapshot = estate.snapshot(moment.isoformat().replace("+00:00", "Z"))
     snapshots.validate(snapshot, source="snapshot built from the IaC sources")
@@ -50,25 +66,51 @@ def display_path(path: str) -> str:
     return normal.as_posix()
 
 
-def _load_source(path: str, estate: Estate, settings: Settings) -> None:
+def _load_source(
+    path: str, estate: Estate, settings: Settings, skip: bool, notes: list[str]
+) -> None:
     where = display_path(path)
     text = read_text(path, "IaC source")
-    if not text.strip():
-        raise InputError(f"{where}: IaC source is empty")
-    parsed = parse(where, text)
-    document = parsed.document
-    kind = kind_of(document)
-    if kind is None:
-        raise InputError(
-            f"{where}: neither a Terraform plan (`terraform show -json plan.out`) nor a "
-            "CloudFormation template (no format_version, no Resources)"
-        )
+    try:
+        parsed = _recognised(where, text)
+    except _NotIac as reason:
+        if not skip:
+            raise InputError(str(reason)) from None
+        notes.append(f"{where}: skipped: {reason.note}")
+        return
     if parsed.duplicates:
         raise InputError(yaml_reader.duplicate_message(where, parsed.duplicates))
-    if kind == "cloudformation":
+    document = parsed.document
+    if kind_of(document) == "cloudformation":
         cloudformation.load(_with_resource_lines(document, text, where), where, estate, settings)
     else:
         terraform.load(document, where, estate, settings)
+
+
+class _NotIac(InputError):
+    """Not a source ecrscan reads: an input error when named, a note when skipped."""
+
+    def __init__(self, message: str, note: str):
+        super().__init__(message)
+        self.note = note
+
+
+def _recognised(where: str, text: str) -> Parsed:
+    if not text.strip():
+        raise _NotIac(f"{where}: IaC source is empty", "empty")
+    try:
+        parsed = parse(where, text)
+    except InputError as refused:
+        if looks_like_iac(text):
+            raise  # a broken template or plan is refused, never skipped unread
+        raise _NotIac(str(refused), "not JSON or YAML that ecrscan reads") from None
+    if kind_of(parsed.document) is None:
+        raise _NotIac(
+            f"{where}: neither a Terraform plan (`terraform show -json plan.out`) nor a "
+            "CloudFormation template (no format_version, no Resources)",
+            "neither a Terraform plan nor a CloudFormation template",
+        )
+    return parsed
 
 
 def kind_of(document: Any) -> str | None:

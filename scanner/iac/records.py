@@ -46,7 +46,7 @@ def account_hint(kind: SourceKind, what: str) -> dict[str, str]:
         "operation": kind.operation,
         "code": ACCOUNT_CODE,
         "message": f"the account that owns {what} is not in the source; pass --account-id "
-        "(or set account_id in the configuration)",
+        "or --stack-env (or set account_id in the configuration)",
     }
 
 
@@ -54,7 +54,7 @@ def region_hint(kind: SourceKind, what: str) -> dict[str, str]:
     return {
         "operation": kind.operation,
         "code": REGION_CODE,
-        "message": f"the region of {what} is not in the source; pass --region",
+        "message": f"the region of {what} is not in the source; pass --region or --stack-env",
     }
 
 

@@ -58,6 +58,8 @@ class Context:
 
     def source(self, resource: Resource) -> dict[str, Any]:
         source: dict[str, Any] = {"file": self.where, "logical_id": resource.logical_id}
+        if self.settings.stack:
+            source["stack"] = self.settings.stack
         if resource.logical_id in self.lines:
             source["line"] = self.lines[resource.logical_id]
         return source

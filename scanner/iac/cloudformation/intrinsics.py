@@ -42,9 +42,11 @@ class Intrinsics:
         self.conditions = template.get("Conditions") or {}
         self.pseudo = {
             "AWS::AccountId": settings.account_id
-            or Unknown("AWS::AccountId is known only at deploy time; pass --account-id"),
+            or Unknown(
+                "AWS::AccountId is known only at deploy time; pass --account-id or --stack-env"
+            ),
             "AWS::Region": settings.region
-            or Unknown("AWS::Region is known only at deploy time; pass --region"),
+            or Unknown("AWS::Region is known only at deploy time; pass --region or --stack-env"),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": NO_VALUE,
