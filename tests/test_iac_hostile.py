@@ -2,7 +2,6 @@
 never more work than the text is long. Costs are measured by counting (tracemalloc's peak and
 the alias budget), never by timing."""
 
-import copy
 import json
 import tracemalloc
 from functools import cache
@@ -15,6 +14,7 @@ from hypothesis import strategies as st
 
 from scanner.cli import main
 from scanner.iac.cloudformation import yaml_reader
+from tests.test_properties_iac import _paths, _replace  # the same mutation, through the CLI
 
 DATA = Path(__file__).parent / "data" / "iac"
 PLAN, TEMPLATE = DATA / "plan.json", DATA / "template.yaml"
@@ -240,28 +240,6 @@ def _originals() -> dict[str, Any]:
         "plan.json": json.loads(PLAN.read_text()),
         "template.json": json.loads(json.dumps(template)),
     }
-
-
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    found = [path]
-    if isinstance(node, dict):
-        for key, value in node.items():
-            found += _paths(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            found += _paths(value, (*path, index))
-    return found
-
-
-def _replace(document: Any, path: tuple, value: Any) -> Any:
-    if not path:
-        return value
-    document = copy.deepcopy(document)
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = value
-    return document
 
 
 TEXT_DAMAGE = st.sampled_from(
