@@ -103,4 +103,7 @@ def publish(results: Results, args: argparse.Namespace) -> int:
     if getattr(args, "baseline", None):
         apply_baseline(results, args.baseline)
     emit_all(results, args)
-    return exit_code(gating(results.results), args.fail_on)
+    if getattr(args, "soft_fail", False):
+        return 0
+    errors_from = args.fail_on if getattr(args, "errors_follow_fail_on", False) else "LOW"
+    return exit_code(gating(results.results), args.fail_on, errors_from)

@@ -7,6 +7,7 @@ from scanner.render import (
     cost_format,
     csv_format,
     framework_format,
+    gitlab_format,
     html_format,
     json_format,
     junit_format,
@@ -25,6 +26,7 @@ RENDERERS: dict[str, Renderer] = {
     "framework": framework_format.render,
     "sarif": sarif_format.render,  # code scanning (SARIF 2.1.0)
     "junit": junit_format.render,  # CI test reports
+    "gitlab": gitlab_format.render,  # GitLab's code quality report
     "markdown": markdown_format.render,  # a pull-request comment
     "cost": cost_format.render,  # storage per repository and what expiring would save
 }
