@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from scanner.evaluate.baseline import is_known
+from scanner.audit.baseline import is_known
 from scanner.evaluate.results import Result, Results
 from scanner.render.sarif_format import live_uri
 
