@@ -55,6 +55,14 @@ ACCOUNT_ACCESS_OPERATIONS: dict[tuple[str, str], str] = {
 }
 
 
+# Writing findings to Security Hub (`ecrscan export securityhub`, the Lambda of the continuous
+# mode). Never part of the scanning role: the export runs under a separate role whose policy is
+# export_policy() (`ecrscan iam-policy --export`), and the collector refuses these operations.
+EXPORT_OPERATIONS: dict[tuple[str, str], str] = {
+    ("securityhub", "BatchImportFindings"): "securityhub:BatchImportFindings",
+}
+
+
 class UndeclaredOperationError(Exception):
     """The collector tried an operation missing from DECLARED_OPERATIONS (a programming error)."""
 
@@ -112,3 +120,27 @@ def central_role_policy(role_name: str, partition: str = "aws") -> dict[str, Any
         }
     )
     return document
+
+
+def export_policy(role_name: str | None = None, partition: str = "aws") -> dict[str, Any]:
+    """The export role's policy: BatchImportFindings only (findings land in the hub of the
+    caller's own account), plus, for results of several accounts, sts:AssumeRole on `role_name`
+    in each of them, since Security Hub imports a finding only from its own account."""
+    statements = [
+        {
+            "Sid": "EcrscanImportFindings",
+            "Effect": "Allow",
+            "Action": sorted(EXPORT_OPERATIONS.values()),
+            "Resource": f"arn:{partition}:securityhub:*:*:product/*/default",
+        }
+    ]
+    if role_name:
+        statements.append(
+            {
+                "Sid": "EcrscanAssumeExportRole",
+                "Effect": "Allow",
+                "Action": [ACCOUNT_ACCESS_OPERATIONS[("sts", "AssumeRole")]],
+                "Resource": f"arn:{partition}:iam::*:role/{role_name}",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
