@@ -72,6 +72,10 @@ def run_report(args: argparse.Namespace) -> int:
 def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
     policies, config = policies_from(args), config_from(args)  # fail fast, before AWS calls
+    # A --repository scan collects the region's network only when --controls asks for VPC ones.
+    args.repository_network = bool(args.controls) and any(
+        c.resource_type == "vpc" for c in policies.controls
+    )
     audit_trail.prepare(args)
     snapshot = collect_cmd.collect(args)
     collected = utc_now()

@@ -64,4 +64,3 @@ def batches(findings: list[dict[str, Any]]) -> Batches:
     if current:
         cut.requests.append(current)
     return cut
-
