@@ -62,6 +62,14 @@ EXPORT_OPERATIONS: dict[tuple[str, str], str] = {
     ("securityhub", "BatchImportFindings"): "securityhub:BatchImportFindings",
 }
 
+# The continuous mode's results store (scanner.export.results_store): each re-check's results
+# and the latest state, in the S3 location the deployment names. Granted on that bucket only.
+RESULTS_STORE_OPERATIONS: dict[tuple[str, str], str] = {
+    ("s3", "PutObject"): "s3:PutObject",
+    ("s3", "GetObject"): "s3:GetObject",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+}
+
 
 class UndeclaredOperationError(Exception):
     """The collector tried an operation missing from DECLARED_OPERATIONS (a programming error)."""

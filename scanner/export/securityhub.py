@@ -14,13 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore import xform_name
-from botocore.client import BaseClient
-from botocore.exceptions import ClientError
-
-from scanner.collect.calls import TRANSPORT_FAILURES, DeadlineExceeded, OperationFailed
-from scanner.collect.permissions import EXPORT_OPERATIONS, UndeclaredOperationError
+from scanner.collect.calls import OperationFailed
 from scanner.export.batches import Refused, batches
+from scanner.export.calls import call_declared
 
 OPERATION = "BatchImportFindings"
 # BatchImportFindings: a steady rate of 10 requests a second per account and region.
@@ -110,7 +106,7 @@ def _export_scope(
     for request in cut.requests:
         pacer.wait(scope)
         try:
-            answer = call_export(client, OPERATION, Findings=request)
+            answer = call_declared(client, OPERATION, Findings=request)
         except OperationFailed as failure:
             report.refused += [_refused(f, failure) for f in request]
             continue
@@ -127,14 +123,3 @@ def _export_scope(
 
 def _refused(finding: dict[str, Any], failure: OperationFailed) -> Refused:
     return Refused(str(finding.get("Id")), failure.code, f"{failure.operation}: {failure.message}")
-
-
-def call_export(client: BaseClient, operation: str, **params: Any) -> dict[str, Any]:
-    """Like scanner.collect.calls.call, for the declared export operations only."""
-    service = client.meta.service_model.service_name
-    if (service, operation) not in EXPORT_OPERATIONS:
-        raise UndeclaredOperationError(f"{service}:{operation} is not a declared export operation")
-    try:
-        return getattr(client, xform_name(operation))(**params)
-    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
-        raise OperationFailed.from_exception(operation, exc) from exc
