@@ -259,3 +259,23 @@ def test_ocsf_closes_a_deleted_repository(judged):
     assert events and all(e["activity_id"] == 3 and e["type_uid"] == 200303 for e in events)
     for event in events:
         ComplianceFinding.model_validate(event)
+
+
+def test_report_evaluate_and_scan_take_the_new_formats(judged, tmp_path, capsys):
+    from scanner.cli import main
+    from scanner.evaluate.results import save_results
+
+    stored = tmp_path / "results.json"
+    save_results(judged, stored)
+    asff = tmp_path / "findings.asff.json"
+    code = main(["report", str(stored), "--format", f"asff={asff}", "--format", "ocsf"])
+    assert code == 3  # the sample holds an ERROR cell
+    assert len(json.loads(asff.read_text())) == len(judged.results)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(judged.results)
+    from scanner.cli import build_parser
+
+    parser = build_parser()
+    for command in (["evaluate", "s.json"], ["scan"]):
+        args = parser.parse_args([*command, "--format", "asff", "--format", "ocsf=x.jsonl"])
+        assert args.formats == [("asff", None), ("ocsf", "x.jsonl")]

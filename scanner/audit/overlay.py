@@ -10,8 +10,7 @@ cannot be combined (their verdicts mean different things), so they are refused, 
 refuses such shards.
 """
 
-import json
-
+from scanner.audit.merge import canonical, shard_summary
 from scanner.errors import InputError
 from scanner.evaluate.results import Result, Results
 
@@ -26,7 +25,7 @@ _MUST_MATCH = {
 
 def overlay(base: Results, update: Results, label: str = "the update") -> Results:
     for key, what in _MUST_MATCH.items():
-        if _canonical(base.metadata.get(key)) != _canonical(update.metadata.get(key)):
+        if canonical(base.metadata.get(key)) != canonical(update.metadata.get(key)):
             raise InputError(f"{label}: {what} differs from the base results'; cannot update")
     base_controls = {c["id"] for c in base.controls}
     extra = [c["id"] for c in update.controls if c["id"] not in base_controls]
@@ -34,7 +33,7 @@ def overlay(base: Results, update: Results, label: str = "the update") -> Result
         raise InputError(f"{label}: control {extra[0]} is not in the base results")
     covers = _Coverage(update)
     kept = [r for r in base.results if not covers(r)]
-    return Results(_metadata(base, update), kept + list(update.results))
+    return Results(_metadata(base, update, label), kept + list(update.results))
 
 
 class _Coverage:
@@ -70,9 +69,9 @@ class _Coverage:
         return True
 
 
-def _metadata(base: Results, update: Results) -> dict:
+def _metadata(base: Results, update: Results, label: str) -> dict:
     metadata = {key: value for key, value in base.metadata.items() if key != "selection"}
-    updates = [*base.metadata.get("updates", ()), _summary(update)]
+    updates = [*base.metadata.get("updates", ()), _summary(update, label)]
     metadata["updates"] = updates[-MAX_UPDATES_KEPT:]
     metadata["evaluated_at"] = max(
         str(base.metadata.get("evaluated_at") or ""), str(update.metadata.get("evaluated_at") or "")
@@ -80,16 +79,5 @@ def _metadata(base: Results, update: Results) -> dict:
     return metadata
 
 
-def _summary(update: Results) -> dict:
-    metadata = update.metadata
-    return {
-        "evaluated_at": metadata.get("evaluated_at"),
-        "snapshot": metadata.get("snapshot"),
-        "selection": metadata.get("selection"),
-        "evidence": metadata.get("evidence"),
-        "results": len(update.results),
-    }
-
-
-def _canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+def _summary(update: Results, label: str) -> dict:
+    return shard_summary(label, update) | {"selection": update.metadata.get("selection")}

@@ -6,12 +6,14 @@ The one ecrscan command that writes to AWS. It runs under its own role (`ecrscan
 
 import argparse
 import json
+import re
 import sys
 
 from scanner.cli.options import emit
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.results import load_results
 
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
 # Refusals printed on stderr; the rest are counted (all of them are in --output's report).
 SHOWN_REFUSALS = 20
 
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     from scanner.export.sessions import AccountClients, caller_identity
     from scanner.render.asff_format import findings as asff_findings
 
+    if args.region is not None and not _REGION.match(args.region):
+        raise InputError(f"--region {args.region!r} is not an AWS region name")
     results = load_results(args.results)
     findings = asff_findings(results, import_region=args.region)
     session = open_session(args.profile)
