@@ -78,6 +78,10 @@ def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
     catalogue = load_policies(args.policy_dir or policy_dir())
     policies, config = policies_from(args, catalogue), config_from(args)  # before AWS calls
+    # A --repository scan collects the region's network only when --controls asks for VPC ones.
+    args.repository_network = bool(args.controls) and any(
+        c.resource_type == "vpc" for c in policies.controls
+    )
     audit_trail.prepare(args, catalogue.ids())
     snapshot = collect_cmd.collect(args)
     collected = utc_now()

@@ -89,6 +89,14 @@ def load_results(path: str | Path) -> Results:
         raise InputError(f"{path}: not an ecrscan results file ({exc})") from None
 
 
+def parse_results(document: Any, source: str = "results") -> Results:
+    """A results document already read as JSON (from S3, say), checked like load_results."""
+    try:
+        return _parse(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not an ecrscan results file ({exc})") from None
+
+
 def _parse(document: Any) -> Results:
     if not isinstance(document, dict) or not isinstance(document.get("results"), list):
         raise ValueError("expected an object with a 'results' list")

@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from scanner.evaluate.results import Results
 from scanner.render import (
+    asff_format,
     cost_format,
     csv_format,
     framework_format,
@@ -12,6 +13,7 @@ from scanner.render import (
     json_format,
     junit_format,
     markdown_format,
+    ocsf_format,
     sarif_format,
     table_format,
 )
@@ -29,4 +31,6 @@ RENDERERS: dict[str, Renderer] = {
     "gitlab": gitlab_format.render,  # GitLab's code quality report
     "markdown": markdown_format.render,  # a pull-request comment
     "cost": cost_format.render,  # storage per repository and what expiring would save
+    "asff": asff_format.render,  # AWS Security Hub (ASFF 2018-10-08)
+    "ocsf": ocsf_format.render,  # OCSF Compliance Finding, JSON lines (data lakes)
 }
