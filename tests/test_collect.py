@@ -216,10 +216,10 @@ def test_snapshot_header(snapshot):
     assert snapshot["schema_version"] == 1
     assert snapshot["tool"]["name"] == "ecrscan"
     assert snapshot["collection"] == {
-        "started_at": "2025-01-31T12:00:00.123Z",
-        "finished_at": "2025-01-31T12:00:00.123Z",
+        "started_at": "2025-01-31T12:00:00Z",
+        "finished_at": "2025-01-31T12:00:00Z",
     }
-    assert snapshot["collected_at"] == "2025-01-31T12:00:00.123Z"
+    assert snapshot["collected_at"] == "2025-01-31T12:00:00Z"
     assert snapshot["account_id"] == ACCOUNT
     assert snapshot["partition"] == "aws"
     assert snapshot["caller_arn"].startswith(f"arn:aws:sts::{ACCOUNT}:")
@@ -388,9 +388,8 @@ def test_all_regions_lists_the_enabled_regions(moto_session, monkeypatch):
     monkeypatch.setattr(
         collector,
         "collect_region",
-        lambda clients, account_id, region, max_workers, keys: (
-            real_collect_region(clients, account_id, "us-east-1", max_workers, keys)
-            | {"region": region}
+        lambda clients, account_id, region, *rest: (
+            real_collect_region(clients, account_id, "us-east-1", *rest) | {"region": region}
         ),
     )
     snapshot = collect_snapshot(moto_session, ["all"], clock=lambda: NOW, max_workers=2)

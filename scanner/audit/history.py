@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.audit.evidence import canonical_digest, utc_now
+from scanner.audit.evidence import canonical_digest
+from scanner.clock import utc_now
 from scanner.errors import InputError
 from scanner.evaluate.results import RESULT_FIELDS, Result, Results
 

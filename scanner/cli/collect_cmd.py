@@ -39,6 +39,14 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
         "--endpoint-url", metavar="URL", help="send every AWS call here (emulators such as moto)"
     )
     group.add_argument(
+        "--repository",
+        action="append",
+        metavar="NAME",
+        help="collect only this repository (repeat for several) with the registry settings, in "
+        "a handful of requests; VPC controls are regional and run only when --controls names "
+        "them. Its results merge into a full scan's with `ecrscan merge FULL --update ...`",
+    )
+    group.add_argument(
         "--max-workers",
         type=_positive(int, most=MAX_WORKERS),
         default=8,
@@ -57,6 +65,7 @@ def collect(args: argparse.Namespace) -> dict:
 
     # Refuse bad options before any AWS call.
     plan = account_plan(args)
+    selection = repository_selection(args)
     if args.region:
         check_region_names(args.region)
     check_endpoint_url(args.endpoint_url)
@@ -70,6 +79,7 @@ def collect(args: argparse.Namespace) -> dict:
         accounts=plan,
         progress=Progress.on(sys.stderr, quiet=args.quiet),
         clients=client_factory(args, session),
+        selection=selection,
     )
 
 
@@ -91,6 +101,24 @@ def _default_region(session) -> str:
         file=sys.stderr,
     )
     return FALLBACK_REGION
+
+
+# ECR's repository name rule (2 to 256 characters).
+_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def repository_selection(args: argparse.Namespace):
+    """The Selection `--repository` asks for, or None for a full scan."""
+    from scanner.collect.targeted import Selection
+
+    names = getattr(args, "repository", None)
+    if not names:
+        return None
+    for name in names:
+        if not (2 <= len(name) <= 256 and _REPOSITORY_NAME.match(name)):
+            raise InputError(f"--repository {name!r} is not an ECR repository name")
+    network = getattr(args, "repository_network", False)
+    return Selection(tuple(dict.fromkeys(names)), network=network)
 
 
 def add_retry_options(group) -> None:

@@ -4,7 +4,6 @@ import argparse
 
 from scanner import snapshot as snapshots
 from scanner.audit.baseline import apply_baseline, gating
-from scanner.audit.evidence import utc_now
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
@@ -16,6 +15,7 @@ from scanner.cli.options import (
     policies_from,
 )
 from scanner.cli.pipeline import judge
+from scanner.clock import utc_now
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.results import Results, exit_code, load_results
 from scanner.resources import policy_dir
@@ -78,6 +78,10 @@ def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
     catalogue = load_policies(args.policy_dir or policy_dir())
     policies, config = policies_from(args, catalogue), config_from(args)  # before AWS calls
+    # A --repository scan collects the region's network only when --controls asks for VPC ones.
+    args.repository_network = bool(args.controls) and any(
+        c.resource_type == "vpc" for c in policies.controls
+    )
     audit_trail.prepare(args, catalogue.ids())
     snapshot = collect_cmd.collect(args)
     collected = utc_now()
@@ -103,4 +107,7 @@ def publish(results: Results, args: argparse.Namespace) -> int:
     if getattr(args, "baseline", None):
         apply_baseline(results, args.baseline)
     emit_all(results, args)
-    return exit_code(gating(results.results), args.fail_on)
+    if getattr(args, "soft_fail", False):
+        return 0
+    errors_from = args.fail_on if getattr(args, "errors_follow_fail_on", False) else "LOW"
+    return exit_code(gating(results.results), args.fail_on, errors_from)

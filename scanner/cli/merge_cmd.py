@@ -4,6 +4,7 @@
 import argparse
 
 from scanner.audit.merge import merge
+from scanner.audit.overlay import overlay
 from scanner.cli.options import emit
 from scanner.errors import ExitCode
 from scanner.evaluate.results import load_results
@@ -19,11 +20,21 @@ def register(commands) -> None:
         "written; gate on it with `ecrscan report MERGED --fail-on ...`.",
     )
     parser.add_argument("results", metavar="RESULTS", nargs="+", help="results JSON files")
+    parser.add_argument(
+        "--update",
+        action="append",
+        metavar="NEWER",
+        help="a later results file (such as a `scan --repository` re-check) whose cells replace "
+        "the merged ones by control and resource; repeat, oldest first",
+    )
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     shards = [(path, load_results(path)) for path in args.results]
-    emit(render(merge(shards)), args.output)
+    merged = merge(shards)
+    for path in args.update or ():
+        merged = overlay(merged, load_results(path), label=path)
+    emit(render(merged), args.output)
     return ExitCode.OK

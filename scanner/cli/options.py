@@ -153,10 +153,21 @@ def add_gate_option(group) -> None:
         "CRITICAL",
     )
     group.add_argument(
+        "--errors-follow-fail-on",
+        action="store_true",
+        help="ERROR cells of controls below --fail-on do not make the exit code 3 (a gate on "
+        "HIGH is not blocked by an undecided MEDIUM cell)",
+    )
+    group.add_argument(
+        "--soft-fail",
+        action="store_true",
+        help="report, then exit 0 whatever the verdicts (usage errors still exit 2)",
+    )
+    group.add_argument(
         "--baseline",
         metavar="RESULTS",
-        help="an earlier results file (--format json): its failures (same control and resource) "
-        "stay visible but do not fail the gate; only new ones do",
+        help="an earlier results file (--format json): its failures and ERROR cells (same "
+        "control and resource) stay visible but do not fail the gate; only new ones do",
     )
 
 

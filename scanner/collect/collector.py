@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 
 from scanner import __version__
+from scanner.clock import utc_text
 from scanner.collect.accounts import (
     AccountPlan,
     assumed_role_session,
@@ -30,6 +31,7 @@ from scanner.collect.regions import check_region_names, enabled_regions, wants_a
 from scanner.collect.registry import collect_registry
 from scanner.collect.repositories import collect_repositories
 from scanner.collect.session import ClientFactory
+from scanner.collect.targeted import Selection, collect_selected
 from scanner.errors import CollectionError
 
 __all__ = ["collect_region", "collect_snapshot", "inventory_errors"]
@@ -71,6 +73,9 @@ class _Scope:
     plan: AccountPlan | None
     progress: Progress
     keys: KeyDescriptions = field(default_factory=KeyDescriptions)  # each described once
+    selection: Selection | None = None
+    # Repositories a targeted scan asked for and did not find: {account_id, region, name}.
+    absent: list[dict[str, str]] | None = None
 
 
 def collect_snapshot(
@@ -83,9 +88,11 @@ def collect_snapshot(
     clients: ClientFactory | None = None,
     accounts: AccountPlan | None = None,
     progress: Progress | None = None,
+    selection: Selection | None = None,
 ) -> dict[str, Any]:
     """Collect the account behind `session`, or the accounts `accounts` plans, in `regions`
-    (["all"] = every region each account has enabled).
+    (["all"] = every region each account has enabled); with `selection`, only the repositories
+    (and network) it names, beside the registry settings (scanner.collect.targeted).
 
     Failed calls are recorded in the snapshot's `errors` objects. A failure that leaves a whole
     account or region unseen (the organisation's accounts, an account's enabled regions, a role
@@ -120,6 +127,8 @@ def collect_snapshot(
             max_workers=max_workers,
             plan=accounts,
             progress=progress,
+            selection=selection,
+            absent=[],
         )
         errors: list[ErrorRecord] = []
         targets = _target_accounts(scope, errors)
@@ -136,11 +145,11 @@ def collect_snapshot(
     region_names, inventory = _covered_regions(scope, collected), []
     for account_inventory in collected:
         inventory.extend(account_inventory)
-    return {
+    snapshot = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
-        "collected_at": _utc_text(finished),
-        "collection": {"started_at": _utc_text(started), "finished_at": _utc_text(finished)},
+        "collected_at": utc_text(finished),
+        "collection": {"started_at": utc_text(started), "finished_at": utc_text(finished)},
         "account_id": scope.caller_account,
         "partition": scope.partition,
         "caller_arn": identity["Arn"],
@@ -149,6 +158,9 @@ def collect_snapshot(
         "errors": sorted(errors, key=_error_order),
         "inventory": inventory,
     }
+    if selection is not None:
+        snapshot["selection"] = _chosen(selection, scope.absent)
+    return snapshot
 
 
 def _target_accounts(scope: _Scope, errors: list[ErrorRecord]) -> list[str]:
@@ -235,7 +247,9 @@ def _collect_watched_region(
     scope: _Scope, clients: ClientFactory, account_id: str, region: str
 ) -> dict[str, Any]:
     scope.progress.watch_listing(clients.client("ecr", region))
-    entry = collect_region(clients, account_id, region, scope.max_workers, scope.keys)
+    entry = collect_region(
+        clients, account_id, region, scope.max_workers, scope.keys, scope.selection, scope.absent
+    )
     scope.progress.region_done(len(entry["repositories"] or ()), inventory_errors(entry))
     return entry
 
@@ -283,22 +297,34 @@ def collect_region(
     region: str,
     max_workers: int,
     keys: KeyDescriptions | None = None,
+    selection: Selection | None = None,
+    absent: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """One inventory entry. The registry and the network are collected beside the
     repositories, and each repository's KMS key and Inspector findings are asked for as soon
-    as the repository is collected: a call made after the others leaves the server idle."""
+    as the repository is collected: a call made after the others leaves the server idle. A
+    selection's names that were not found are appended to `absent` ({account_id, region,
+    name})."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ecrscan-region-part") as beside:
         registry_job = beside.submit(collect_registry, ecr)
-        network_job = beside.submit(collect_network, clients.client("ec2", region))
+        network_job = beside.submit(_network, clients, region, selection)
         follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
         tagging = clients.client("resourcegroupstaggingapi", region)
         try:
-            repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
+            if selection is None:
+                repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
+                missing = []
+            else:
+                repositories, missing = _targeted(
+                    ecr, selection, errors, max_workers, tagging, follow
+                )
         finally:
             follow.finish()
         registry, network = registry_job.result(), network_job.result()
+    if absent is not None:  # list.extend is atomic: regions run in threads
+        absent.extend({"account_id": account_id, "region": region, "name": n} for n in missing)
     return {
         "account_id": account_id,
         "region": region,
@@ -307,6 +333,25 @@ def collect_region(
         "network": network,
         "errors": errors,
     }
+
+
+def _targeted(ecr, selection, errors, max_workers, tagging, follow):
+    """A targeted scan's records, each followed up like a full scan's; and the names absent."""
+    repositories, missing = collect_selected(ecr, selection, errors, max_workers, tagging)
+    for record in repositories or ():
+        follow(record)
+    return repositories, missing
+
+
+def _network(clients: ClientFactory, region: str, selection: Selection | None) -> dict[str, Any]:
+    if selection is None or selection.network:
+        return collect_network(clients.client("ec2", region))
+    # Not asked for: the snapshot's `selection` says so, and VPC controls are not run on it.
+    return {"vpcs": [], "errors": {}}
+
+
+def _chosen(selection: Selection, absent: list[dict[str, str]] | None) -> dict[str, Any]:
+    return selection.describe() | {"absent": sorted(absent or (), key=lambda a: tuple(a.values()))}
 
 
 def _home_region(session: boto3.Session, regions: list[str]) -> str:
@@ -339,9 +384,3 @@ def _resolve_regions(
     except OperationFailed as failure:
         errors.append(failure.record)
         return []
-
-
-def _utc_text(moment: datetime) -> str:
-    """Milliseconds, UTC with 'Z', e.g. 2025-01-31T12:00:00.123Z: whole seconds would put an
-    image pushed in the last second of a collection after its end."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

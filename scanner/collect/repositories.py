@@ -103,6 +103,17 @@ def fetch_repository(ecr: BaseClient, name: str) -> Fetched:
     return Fetched(lifecycle, policy, images, errors)
 
 
+def collect_repository(
+    ecr: BaseClient,
+    repository: dict[str, Any],
+    scanning: ScanningConfigurations,
+    listed_tags: RepositoryTags,
+) -> dict[str, Any]:
+    """One repository's record, its own calls made here (a targeted scan's path)."""
+    fetched = fetch_repository(ecr, repository["repositoryName"])
+    return repository_record(repository, fetched, scanning, listed_tags)
+
+
 def repository_record(
     repository: dict[str, Any],
     fetched: Fetched,

@@ -55,6 +55,7 @@ class Control:
             "resource_type": self.resource_type,
             "frameworks": self.frameworks,
             "remediation": self.remediation,
+            "related_resources": list(self.related_resources),  # SARIF helpUri, docs links
         }
 
 

@@ -69,6 +69,12 @@ def vpc_arn(partition: str, region: str, account: str, vpc_id: str) -> str:
     return f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}"
 
 
+def declared_id(record: dict[str, Any]) -> str | None:
+    """The identity an IaC source gives what it declares (scanner/iac/records.resource_id);
+    None for live resources, whose identity is their ARN."""
+    return (record.get("source") or {}).get("id")
+
+
 def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     partition = snapshot["partition"]
     collected_at = rfc3339(snapshot["collected_at"])
@@ -133,7 +139,7 @@ def _repositories(
         contradictions = consistency.repository_errors(record, collected_until)
         yield Resource(
             resource_type="repository",
-            resource_id=repository["repositoryArn"],
+            resource_id=declared_id(record) or repository["repositoryArn"],
             name=repository["repositoryName"],
             account_id=scope["account_id"],
             region=scope["region"],
@@ -206,7 +212,7 @@ def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Re
     templates = registry.get("repositoryCreationTemplates")
     yield Resource(
         resource_type="registry",
-        resource_id=f"arn:{partition}:ecr:{region}:{account}:registry",
+        resource_id=declared_id(scope) or f"arn:{partition}:ecr:{region}:{account}:registry",
         name="registry",
         account_id=account,
         region=region,
@@ -258,7 +264,7 @@ def _vpcs(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resour
         vpc_id = record["vpc"]["VpcId"]
         yield Resource(
             resource_type="vpc",
-            resource_id=vpc_arn(partition, region, account, vpc_id),
+            resource_id=declared_id(record) or vpc_arn(partition, region, account, vpc_id),
             name=vpc_id,
             account_id=account,
             region=region,

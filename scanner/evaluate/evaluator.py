@@ -5,10 +5,10 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from scanner import __version__
+from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.engines.base import Engine, EngineError, Verdict
 from scanner.engines.regopy import RegopyEngine
@@ -36,6 +36,7 @@ def evaluate_snapshot(
 
     Workers are threads, or with processes=True forked processes where the platform and the
     engine allow (scanner.evaluate.shards)."""
+    policies = _in_scope(policies, snapshot)
     data = {"ecrscan": {"config": config.policy_data()}}
     entrypoints = [c.entrypoint for c in policies.controls]
     engine = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
@@ -199,7 +200,7 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         "format": RESULTS_FORMAT,
         "tool": {"name": "ecrscan", "version": __version__},
         "engine": engine,
-        "evaluated_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "evaluated_at": utc_now(),
         "snapshot": {
             key: snapshot[key]
             for key in (
@@ -214,6 +215,7 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         # Which (account, region) pairs were judged: merge refuses shards that overlap.
         | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
         "snapshot_errors": snapshot["errors"],
+        **_selection(snapshot),
         "config": config.policy_data(),
         "policy_digest": _digest(policies.modules),
         "controls": [c.summary() for c in policies.controls],
@@ -226,3 +228,35 @@ def _digest(modules: dict[str, str]) -> str:
     for source in (modules[path] for path in sorted(modules)):
         digest.update(json.dumps(source).encode())
     return "sha256:" + digest.hexdigest()
+
+
+def _in_scope(policies: PolicySet, snapshot: dict[str, Any]) -> PolicySet:
+    """A targeted snapshot that did not collect the network is not judged by VPC controls:
+    its empty VPC lists mean "not asked", never "none there"."""
+    selection = snapshot.get("selection")
+    if not selection or selection.get("network"):
+        return policies
+    kept = tuple(c for c in policies.controls if c.resource_type != "vpc")
+    return PolicySet(policies.modules, kept)
+
+
+def _selection(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """metadata.selection of a targeted scan: what it covered, and the repositories it found
+    deleted, by ARN (their findings are closed; scanner.audit.overlay drops their cells)."""
+    selection = snapshot.get("selection")
+    if selection is None:
+        return {}
+    partition = snapshot["partition"]
+    absent = [
+        {
+            "resource_id": f"arn:{partition}:ecr:{a['region']}:{a['account_id']}:repository/"
+            + a["name"],
+            "resource_type": "repository",
+            "name": a["name"],
+            "account_id": a["account_id"],
+            "region": a["region"],
+        }
+        for a in selection["absent"]
+    ]
+    covered = {"repositories": selection["repositories"], "network": selection["network"]}
+    return {"selection": covered | {"absent": absent}}

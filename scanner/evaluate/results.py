@@ -58,14 +58,16 @@ class Results:
         return self.metadata["controls"]
 
 
-def exit_code(results: list[Result], fail_on: str = "LOW") -> ExitCode:
-    """3 when any cell is undecided, else 1 when a failure reaches fail_on, else 0.
+def exit_code(results: list[Result], fail_on: str = "LOW", errors_from: str = "LOW") -> ExitCode:
+    """3 when any cell of errors_from or above is undecided, else 1 when a failure reaches
+    fail_on, else 0.
 
     An undecided audit outranks failures: the failures found are real, but the scan is not
     complete, and a scheduled job must not read it as a finished verdict.
     """
     threshold = SEVERITIES.index(fail_on)
-    if any(r.status == "ERROR" for r in results):
+    floor = SEVERITIES.index(errors_from)
+    if any(r.status == "ERROR" and SEVERITIES.index(r.severity) >= floor for r in results):
         return ExitCode.UNDECIDED
     if any(r.status == "FAIL" and SEVERITIES.index(r.severity) >= threshold for r in results):
         return ExitCode.FAILURES
@@ -85,6 +87,14 @@ def load_results(path: str | Path) -> Results:
         return _parse(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: not an ecrscan results file ({exc})") from None
+
+
+def parse_results(document: Any, source: str = "results") -> Results:
+    """A results document already read as JSON (from S3, say), checked like load_results."""
+    try:
+        return _parse(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not an ecrscan results file ({exc})") from None
 
 
 def _parse(document: Any) -> Results:

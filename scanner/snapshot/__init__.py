@@ -93,9 +93,11 @@ def consistency_errors(snapshot: dict[str, Any]) -> list[str]:
     problems = []
     if _instant(snapshot["collected_at"]) is None:
         problems.append(f"collected_at: {snapshot['collected_at']!r} is not an ISO 8601 time")
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for index, scope in enumerate(snapshot["inventory"]):
-        key = (scope["account_id"], scope["region"])
+        # Planned infrastructure whose account or region is unknown has one entry per source.
+        bound_to = (scope.get("source") or {}).get("id", "")
+        key = (scope["account_id"], scope["region"], bound_to)
         if key in seen:
             problems.append(
                 f"inventory/{index}: account {key[0]} in {key[1]} appears more than once"
