@@ -27,8 +27,8 @@ from bench.measure import in_child
 RECORDED_PATH = "/_bench/recorded"
 # Connections in flight while replaying; the best rate of these is the ceiling.
 CONCURRENCY = (4, 8, 16)
-# Headers moto reads to route and parse a request (service, region, operation, body type).
-KEPT_HEADERS = ("authorization", "x-amz-target", "content-type", "x-amz-date", "accept")
+# Headers http.client writes itself when the request is sent again.
+_SET_BY_CLIENT = ("HTTP_HOST", "HTTP_CONTENT_LENGTH", "HTTP_CONNECTION")
 
 
 def recorded_requests(url: str) -> list[dict[str, Any]]:
@@ -39,21 +39,21 @@ def recorded_requests(url: str) -> list[dict[str, Any]]:
 def record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
     """What replaying a request needs, from its WSGI environ (bench.moto_counting calls it)."""
     query = environ.get("QUERY_STRING")
+    # Every header the collector sent (user agent, invocation id, signature ...): moto reads
+    # them all, so a replay without them would cost the server less than the collection did.
     headers = {
-        name: environ[key]
-        for name in KEPT_HEADERS
-        if (key := "CONTENT_TYPE" if name == "content-type" else _environ_key(name)) in environ
+        key[5:].replace("_", "-").lower(): value
+        for key, value in environ.items()
+        if key.startswith("HTTP_") and key not in _SET_BY_CLIENT
     }
+    if "CONTENT_TYPE" in environ:
+        headers["content-type"] = environ["CONTENT_TYPE"]
     return {
         "method": environ.get("REQUEST_METHOD", "POST"),
         "path": environ.get("PATH_INFO", "/") + (f"?{query}" if query else ""),
         "headers": headers,
         "body": base64.b64encode(body).decode("ascii"),
     }
-
-
-def _environ_key(header: str) -> str:
-    return "HTTP_" + header.upper().replace("-", "_")
 
 
 def measure(url: str, requests: list[dict[str, Any]], directory: Path) -> dict[str, Any]:
