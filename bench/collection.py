@@ -10,7 +10,6 @@ wall / floor says how much of the time the collector leaves the server idle.
 
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ceiling
-from bench.measure import FAKE_AWS, ROOT, in_child, own_peak_rss_kb
+from bench.measure import in_child, own_peak_rss_kb, serving
 from bench.moto_counting import COUNTS_PATH, REGION, RESET_PATH
 
 # Calls made once per region (or per page of a listing), whatever the number of repositories.
@@ -31,31 +30,19 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
 
 
 def measure(repositories: int) -> dict[str, Any]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.moto_counting", "--repositories", str(repositories)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # werkzeug logs every request there
-        text=True,
-        env=FAKE_AWS | {"PATH": "/usr/bin:/bin"},
-    )
-    try:
-        url = f"http://127.0.0.1:{_ready_port(server)}"
-        with tempfile.TemporaryDirectory() as directory:
-            # moto builds some of its state on first use (seconds of its CPU for an estate):
-            # one collection first, so the measured one and the ceiling see a warm server.
-            # The ceiling is measured just before and just after the measured collection (the
-            # warm-up's requests, then its own), so a machine busy with other work weighs on
-            # both sides of the ratio alike.
-            in_child("bench.collection", "--child", url)
-            before = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
-            _reset(url)
-            figures = in_child("bench.collection", "--child", url)
-            counts = _counts(url)
-            after = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    server = serving("bench.moto_counting", "--repositories", str(repositories))
+    with server as url, tempfile.TemporaryDirectory() as directory:
+        # moto builds some of its state on first use (seconds of its CPU for an estate):
+        # one collection first, so the measured one and the ceiling see a warm server.
+        # The ceiling is measured just before and just after the measured collection (the
+        # warm-up's requests, then its own), so a machine busy with other work weighs on
+        # both sides of the ratio alike.
+        in_child("bench.collection", "--child", url)
+        before = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
+        _reset(url)
+        figures = in_child("bench.collection", "--child", url)
+        counts = _counts(url)
+        after = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
     return summarise(repositories, figures, counts) | floor_figures(figures, counts, before, after)
 
 
@@ -91,13 +78,6 @@ def summarise(repositories: int, figures: dict, counts: dict[str, int]) -> dict[
         "repositories_collected": figures["repositories_collected"],
         "collector_cpu_seconds": figures.get("cpu_seconds"),
     }
-
-
-def _ready_port(server: subprocess.Popen) -> int:
-    line = server.stdout.readline()
-    if not line.startswith("READY "):
-        raise RuntimeError(f"moto server did not start: {line!r}")
-    return int(line.split()[1])
 
 
 def _reset(url: str) -> None:

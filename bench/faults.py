@@ -32,6 +32,7 @@ import socket
 import struct
 import threading
 import time
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
@@ -217,6 +218,18 @@ def _reset(environ) -> None:
     # would wait for the client's next request); closing the detached descriptor resets now.
     os.close(sock.detach())
     raise ConnectionResetError("connection reset (injected)")
+
+
+def set_plan(url: str, plan: dict) -> None:
+    """Give the server at `url` a new FaultPlan (as JSON); attempt counts start again."""
+    request = urllib.request.Request(url + FAULTS_PATH, data=json.dumps(plan).encode())
+    urllib.request.urlopen(request, timeout=30).close()
+
+
+def injected(url: str) -> dict[str, int]:
+    """The faults the server at `url` answered since its plan was set, by kind."""
+    with urllib.request.urlopen(url + FAULTS_PATH, timeout=30) as response:
+        return json.loads(response.read())
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,12 +3,14 @@
 A fresh process per size, so one size's peak memory does not hide in the next one's.
 """
 
+import contextlib
 import json
 import os
 import resource
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,28 @@ FAKE_AWS = {
     "AWS_CONFIG_FILE": os.devnull,
     "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
 }
+
+
+@contextlib.contextmanager
+def serving(module: str, *args: str) -> Iterator[str]:
+    """`python -m module args...` (bench.moto_counting or bench.faults) on loopback, with fake
+    credentials: yields its URL once it prints `READY <port>`, and stops it afterwards."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # werkzeug logs every request (and every reset) there
+        text=True,
+        env=FAKE_AWS | {"PATH": "/usr/bin:/bin"},
+    )
+    try:
+        line = server.stdout.readline()
+        if not line.startswith("READY "):
+            raise RuntimeError(f"{module} did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def in_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:

@@ -12,17 +12,14 @@ whatever the rate, which "adaptive" mode would answer by slowing the whole clien
 
 import json
 import re
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.collection import _ready_port
-from bench.faults import FAULTS_PATH
-from bench.measure import FAKE_AWS, ROOT, in_child, own_peak_rss_kb
+from bench.faults import injected, set_plan
+from bench.measure import in_child, own_peak_rss_kb, serving
 from bench.moto_counting import REGION
 
 SHARE = 0.25
@@ -35,31 +32,19 @@ def run(sizes: list[int], share: float = SHARE) -> list[dict[str, Any]]:
 
 
 def measure(repositories: int, share: float = SHARE) -> dict[str, Any]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.faults", "--repositories", str(repositories)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=FAKE_AWS | {"PATH": "/usr/bin:/bin"},
-    )
     with tempfile.TemporaryDirectory() as directory:
         clean_path, throttled_path = Path(directory, "clean"), Path(directory, "throttled")
-        try:
-            url = f"http://127.0.0.1:{_ready_port(server)}"
+        with serving("bench.faults", "--repositories", str(repositories)) as url:
             clean = in_child("bench.throttling", "--child", url, str(clean_path))
-            _post(url, {"share": share, "kinds": ["throttle"], "failures": FAILURES})
+            set_plan(url, {"share": share, "kinds": ["throttle"], "failures": FAILURES})
             throttled = in_child("bench.throttling", "--child", url, str(throttled_path))
-            injected = _get(url + FAULTS_PATH)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            answered = injected(url)
         same, cells = _same_verdicts(clean_path, throttled_path)
     extra = throttled["wall_seconds"] - clean["wall_seconds"]
     return {
         "repositories": repositories,
         "throttled_share": share,
-        "throttled_answers": injected.get("throttle", 0),
+        "throttled_answers": answered.get("throttle", 0),
         "clean_seconds": clean["wall_seconds"],
         "throttled_seconds": throttled["wall_seconds"],
         "extra_seconds": round(extra, 2),
@@ -69,16 +54,6 @@ def measure(repositories: int, share: float = SHARE) -> dict[str, Any]:
         "same_verdicts": same,
         "peak_rss_mb": throttled["peak_rss_mb"],
     }
-
-
-def _post(url: str, plan: dict) -> None:
-    request = urllib.request.Request(url + FAULTS_PATH, data=json.dumps(plan).encode())
-    urllib.request.urlopen(request, timeout=30).close()
-
-
-def _get(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def _same_verdicts(clean: Path, throttled: Path) -> tuple[bool, int]:

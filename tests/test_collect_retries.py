@@ -8,17 +8,13 @@ errors decides every cell, five runs out of five.
 """
 
 import json
-import os
-import subprocess
-import sys
-import urllib.request
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from bench.faults import BAD_HOUR, FAULTS_PATH
-from bench.measure import FAKE_AWS, ROOT
+from bench.faults import BAD_HOUR, injected, set_plan
+from bench.measure import serving
 from scanner.collect import collect_snapshot
 from scanner.collect.calls import OperationFailed, call
 from scanner.collect.collector import inventory_errors
@@ -105,46 +101,22 @@ REPOSITORIES = 200
 
 @pytest.fixture(scope="module")
 def faulty_server(module_aws_env):
-    command = ["-m", "bench.faults", "--repositories", str(REPOSITORIES), "--region", REGION]
-    process = subprocess.Popen(
-        [sys.executable, *command],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, **FAKE_AWS},
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("READY "), line
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _post(url: str, plan: dict) -> None:
-    request = urllib.request.Request(url + FAULTS_PATH, data=json.dumps(plan).encode())
-    urllib.request.urlopen(request, timeout=10).close()
-
-
-def _injected(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(url + FAULTS_PATH, timeout=10) as response:
-        return json.loads(response.read())
+    with serving("bench.faults", "--repositories", str(REPOSITORIES), "--region", REGION) as url:
+        yield url
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
 def test_a_bad_hour_leaves_no_cell_undecided(faulty_server, seed):
     """Each run faults other requests (the seed picks them); every call still succeeds within
     the default ten attempts. Backoff is shortened (a configuration, not a timing)."""
-    _post(faulty_server, {**BAD_HOUR, "seed": seed})
+    set_plan(faulty_server, {**BAD_HOUR, "seed": seed})
     session = boto3.Session(region_name=REGION)
     clients = ClientFactory(
         session, endpoint_url=faulty_server, budget=RetryBudget(mode="standard", max_backoff=0.05)
     )
     snapshot = collect_snapshot(session, [REGION], clients=clients)
-    injected = _injected(faulty_server)
-    assert injected.get("throttle", 0) > 100 and injected.get("internal", 0) > 20, injected
+    answered = injected(faulty_server)
+    assert answered.get("throttle", 0) > 100 and answered.get("internal", 0) > 20, answered
     assert snapshot["errors"] == []
     assert [inventory_errors(entry) for entry in snapshot["inventory"]] == [0]
     assert len(snapshot["inventory"][0]["repositories"]) == REPOSITORIES

@@ -7,18 +7,14 @@ a cell either equals the fault-free verdict or is ERROR naming why; nothing is d
 """
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bench.faults import ALWAYS, FAULTS_PATH
-from bench.measure import FAKE_AWS, ROOT
+from bench.faults import ALWAYS, injected, set_plan
+from bench.measure import serving
 from scanner.cli import main
 
 REGIONS = ("eu-west-1", "us-east-1")
@@ -31,27 +27,13 @@ BUDGET += ("--retry-mode", "standard")
 
 @pytest.fixture(scope="module")
 def server(module_aws_env):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bench.faults", "--repositories", str(REPOSITORIES_PER_REGION)]
-        + [arg for region in REGIONS for arg in ("--region", region)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,  # werkzeug logs every request (and every reset) there
-        text=True,
-        env={**os.environ, **FAKE_AWS},
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("READY "), line
-        yield f"http://127.0.0.1:{line.split()[1]}"
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    regions = [arg for region in REGIONS for arg in ("--region", region)]
+    with serving("bench.faults", "--repositories", str(REPOSITORIES_PER_REGION), *regions) as url:
+        yield url
 
 
 def _plan(url: str, **plan) -> None:
-    request = urllib.request.Request(url + FAULTS_PATH, data=json.dumps(plan).encode())
-    urllib.request.urlopen(request, timeout=10).close()
+    set_plan(url, plan)
 
 
 def _scan(url: str, directory: Path, *extra: str) -> tuple[int, dict, dict]:
@@ -123,7 +105,7 @@ def test_faults_that_retries_outlast_change_no_verdict(server, fault_free, tmp_p
     """25% of ECR and EC2 requests (both regions) fail once, then succeed on the retry."""
     _plan(server, share=0.25, kinds=kinds, failures=1)
     code, results, snapshot = _scan(server, tmp_path)
-    assert set(_injected(server)) == set(kinds), "every kind of fault was answered"
+    assert set(injected(server)) == set(kinds), "every kind of fault was answered"
     # Each call has its own attempts (no scan-wide retry quota), so every kind is outlasted.
     assert _snapshot_errors(snapshot) == []
     assert code == fault_free[0]
@@ -186,12 +168,6 @@ def test_a_deadline_ends_a_stuck_scan_with_what_it_has(server, fault_free, tmp_p
     assert "DeadlineExceeded" in codes, codes
     errors = _assert_kept_or_marked(fault_free[1], results, snapshot)
     assert len(errors) == len(results["results"])
-
-
-def _injected(url: str) -> dict[str, int]:
-    """Faults the server answered since the plan was set, by kind."""
-    with urllib.request.urlopen(url + FAULTS_PATH, timeout=10) as response:
-        return json.loads(response.read())
 
 
 def test_a_passed_deadline_fails_calls_without_sending_them(aws_env):

@@ -5,9 +5,8 @@ from typing import Any
 
 from botocore import xform_name
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 
-from scanner.collect.calls import TRANSPORT_FAILURES, DeadlineExceeded, OperationFailed
+from scanner.collect.calls import CALL_FAILURES, DeadlineExceeded, OperationFailed
 from scanner.collect.permissions import (
     EXPORT_OPERATIONS,
     RESULTS_STORE_OPERATIONS,
@@ -22,5 +21,5 @@ def call_declared(client: BaseClient, operation: str, **params: Any) -> dict[str
         raise UndeclaredOperationError(f"{service}:{operation} is not a declared write operation")
     try:
         return getattr(client, xform_name(operation))(**params)
-    except (ClientError, DeadlineExceeded, *TRANSPORT_FAILURES) as exc:
+    except (DeadlineExceeded, *CALL_FAILURES) as exc:
         raise OperationFailed.from_exception(operation, exc) from exc
