@@ -1,7 +1,6 @@
 """Options shared by several commands, defined once."""
 
 import argparse
-import sys
 from pathlib import Path
 
 from scanner.config import load_config
@@ -9,7 +8,7 @@ from scanner.errors import InputError
 from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
 from scanner.evaluate.engines import ENGINES, engine_factory
-from scanner.fileio import write_chunks_atomic, write_text_atomic
+from scanner.fileio import write_chunks_atomic, write_stdout
 from scanner.render import RENDERERS, json_format
 from scanner.resources import policy_dir
 
@@ -136,10 +135,8 @@ def emit_chunks(chunks, output: str | None) -> None:
     """emit() for text that comes in pieces; a file is still replaced atomically."""
     if output:
         write_chunks_atomic(chunks, output)
-        return
-    for chunk in chunks:
-        sys.stdout.write(chunk)
-    sys.stdout.flush()
+    else:
+        write_stdout(chunks)
 
 
 def add_gate_option(group) -> None:
@@ -202,8 +199,4 @@ def check_workers(args: argparse.Namespace) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    if output:
-        write_text_atomic(text, output)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit_chunks([text], output)
