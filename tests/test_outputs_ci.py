@@ -34,10 +34,9 @@ def _sarif_schema():
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("outputs")
-    argv = ["iac", *CFN, "--controls", CORE, "--format", "markdown"]
+    argv = ["iac", *CFN, "--controls", CORE, "--format", f"markdown={folder / 'comment.md'}"]
     for name in ("sarif", "junit", "json"):
         argv += ["--format", f"{name}={folder / name}"]
-    argv += ["--output", str(folder / "comment.md")]
     code = main(argv)
     return code, {p.name: p.read_text() for p in folder.iterdir()}
 

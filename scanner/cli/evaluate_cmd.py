@@ -17,6 +17,7 @@ from scanner.cli.pipeline import judge
 from scanner.evaluate.baseline import apply_baseline, gating
 from scanner.evaluate.evidence import utc_now
 from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.render.incomplete import warn_if_incomplete
 
 
 def register(commands) -> None:
@@ -97,4 +98,5 @@ def publish(results: Results, args: argparse.Namespace) -> int:
     if getattr(args, "baseline", None):
         apply_baseline(results, args.baseline)
     emit_all(results, args)
-    return exit_code(gating(results.results), args.fail_on)
+    incomplete = warn_if_incomplete(results.metadata)
+    return exit_code(gating(results.results), args.fail_on, incomplete=incomplete)

@@ -14,6 +14,7 @@ import json
 from scanner.cli.options import emit
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.results import Result, Results, load_results
+from scanner.render.incomplete import warn_if_incomplete
 from scanner.render.json_format import render
 
 # What must be the same in every shard, and how to name it when it is not.
@@ -30,7 +31,8 @@ def register(commands) -> None:
         help="merge the results files of a sharded scan into one",
         description="Merge results files (from `--format json`) written by shards of one scan: "
         "same policies, same configuration, disjoint accounts. Exits 0 when the merged file is "
-        "written; gate on it with `ecrscan report MERGED --fail-on ...`.",
+        "written, 3 when a shard's collection was incomplete (the file is written too); gate "
+        "on it with `ecrscan report MERGED --fail-on ...`.",
     )
     parser.add_argument("results", metavar="RESULTS", nargs="+", help="results JSON files")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
@@ -39,8 +41,10 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     shards = [(path, load_results(path)) for path in args.results]
-    emit(render(merge(shards)), args.output)
-    return ExitCode.OK
+    merged = merge(shards)
+    emit(render(merged), args.output)
+    # The merged file is written either way; an incomplete shard makes the whole incomplete.
+    return ExitCode.UNDECIDED if warn_if_incomplete(merged.metadata) else ExitCode.OK
 
 
 def merge(shards: list[tuple[str, Results]]) -> Results:

@@ -1,6 +1,7 @@
 """Options shared by several commands, defined once."""
 
 import argparse
+import sys
 from pathlib import Path
 
 from scanner.config import load_config
@@ -9,7 +10,7 @@ from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
 from scanner.evaluate.engines import ENGINES, engine_factory
 from scanner.fileio import write_chunks_atomic, write_stdout
-from scanner.render import RENDERERS, json_format
+from scanner.render import RENDERERS, display, json_format
 from scanner.resources import policy_dir
 
 
@@ -76,7 +77,22 @@ def add_output_options(parser: argparse.ArgumentParser, gate: bool = True) -> No
         help=f"output format: {', '.join(sorted(RENDERERS))} (default: table); repeat for "
         "several, each FORMAT=FILE to its file (--format table --format sarif=out.sarif)",
     )
-    group.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    group.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write here instead of stdout: a file is replaced atomically, a symlink is "
+        "followed, a FIFO or device is written in place",
+    )
+    group.add_argument(
+        "--wide",
+        action="store_true",
+        help="draw the table in full, however wide (default: fit the terminal, or 120 columns)",
+    )
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour, even on a terminal (the NO_COLOR variable does the same)",
+    )
     if gate:
         add_gate_option(group)
 
@@ -104,6 +120,10 @@ class _FormatAction(argparse.Action):
 def output_targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     """(format, file or None for stdout) per --format; a bare format goes to --output."""
     specs = getattr(args, "formats", None) or [(args.format, None)]
+    if args.output and any(path for _, path in specs):
+        raise InputError(
+            "--output cannot be combined with --format FORMAT=FILE; name every file in --format"
+        )
     targets = [(name, path or args.output) for name, path in specs]
     to_stdout = [name for name, path in targets if path is None]
     if len(to_stdout) > 1:
@@ -122,8 +142,22 @@ def emit_all(results, args: argparse.Namespace) -> None:
     for name, path in output_targets(args):
         if name in _STREAMED:
             emit_chunks(_STREAMED[name](results), path)
+        elif name in _DRAWN:
+            emit(RENDERERS[name](results, _display(args, path)), path)
         else:
             emit(RENDERERS[name](results), path)
+
+
+# The human views: their width and colour depend on where they go.
+_DRAWN = {"table", "framework", "cost"}
+
+
+def _display(args: argparse.Namespace, path: str | None) -> display.Display:
+    return display.choose(
+        to_terminal=path is None and sys.stdout.isatty(),
+        wide=getattr(args, "wide", False),
+        no_color=getattr(args, "no_color", False),
+    )
 
 
 # Formats written piece by piece: the same text as their renderer's, never one string in memory

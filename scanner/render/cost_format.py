@@ -4,9 +4,11 @@ Reads the cost view that `evaluate` and `scan` store in the results metadata (se
 scanner.evaluate.cost), so `ecrscan report RESULTS --format cost` works from the file alone.
 """
 
-from tabulate import tabulate
+import textwrap
 
 from scanner.evaluate.results import Results
+from scanner.render.display import PLAIN, WIDE, Display, fit_table
+from scanner.text_safety import for_terminal, neutralise_log_commands
 
 HEADERS = [
     "account",
@@ -21,25 +23,29 @@ HEADERS = [
 ]
 
 
-def render(results: Results) -> str:
-    return cost_section(results) + "\n"
+def render(results: Results, display: Display = PLAIN) -> str:
+    return neutralise_log_commands(cost_section(results, display) + "\n")
 
 
-def cost_section(results: Results) -> str:
+def cost_section(results: Results, display: Display = PLAIN) -> str:
     view = results.metadata.get("cost")
+    if results.metadata.get("sources"):
+        return "Cost: N/A (planned infrastructure stores no images yet)"
     if not view:
         return "Cost: not in these results (evaluate a snapshot collected with images)"
+    if not view["repositories"]:
+        return "Cost: N/A (no repository's images were collected)"
     rows = [
         [
-            r["account_id"],
-            r["region"],
-            r["repository"],
+            for_terminal(r["account_id"]),
+            for_terminal(r["region"]),
+            for_terminal(r["repository"]),
             r["images"],
             f"{r['stored_gb']:.3f}",
             f"{r['monthly_cost']:.2f}",
             r["expirable_images"],
             f"{r['monthly_saving']:.2f}",
-            r["basis"],
+            for_terminal(r["basis"]),
         ]
         for r in view["repositories"]
     ]
@@ -61,4 +67,10 @@ def cost_section(results: Results) -> str:
         f"Cost (storage at ${view['price_per_gb_month']:.2f} per GB-month; "
         "saving if lifecycle policies, or the default retention, expired what they select)"
     )
-    return title + "\n" + tabulate(rows, headers=HEADERS, tablefmt="simple", disable_numparse=True)
+    heading = "\n".join(textwrap.wrap(title, display.width or len(title)))
+    return heading + "\n" + _table(rows, display)
+
+
+def _table(rows: list[list], display: Display) -> str:
+    """The table, its repository and basis columns wrapped when the display is narrow."""
+    return fit_table(rows, HEADERS, display, {2: 16, 8: 10}) or fit_table(rows, HEADERS, WIDE, {})

@@ -1,10 +1,12 @@
 """Pivot results into matrices (resources x controls) and count them: shared by the outputs."""
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scanner.evaluate.catalog import SEVERITIES
 from scanner.evaluate.results import STATUSES, Result, Results
+from scanner.text_safety import for_terminal
 
 
 @dataclass(frozen=True)
@@ -38,3 +40,18 @@ def status_by_severity(results: list[Result]) -> dict[str, Counter]:
 
 def status_totals(results: list[Result]) -> Counter:
     return Counter(dict.fromkeys(STATUSES, 0)) + Counter(r.status for r in results)
+
+
+def resource_labeller(results: list[Result]) -> Callable[[Result], str]:
+    """How findings name a resource: `region/name`, or `account/region/name` when the results
+    span more than one account (the same name in two accounts is two resources). Escaped for
+    a terminal."""
+    several_accounts = len({r.account_id for r in results}) > 1
+
+    def label(result: Result) -> str:
+        parts = [result.region, result.resource_name]
+        if several_accounts:
+            parts.insert(0, result.account_id)
+        return for_terminal("/".join(parts))
+
+    return label
