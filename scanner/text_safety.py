@@ -32,6 +32,9 @@ from typing import Any
 # lone surrogates (a JSON file may carry "\ud800"; nothing can encode it as UTF-8).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# What json.dumps(ensure_ascii=False) leaves raw inside strings (it escapes C0 itself, and C0
+# outside strings is the document's own whitespace).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 # The characters that may start a line a CI runner executes, found where they would.
 _LINE_COMMAND = re.compile(r"^([ \t]*):(?=:)", re.MULTILINE)
@@ -109,4 +112,4 @@ def safe_json_chunk(text: str) -> str:
     only stand inside JSON strings, where a \\uXXXX escape means the same character."""
     if text.isascii() and "\x7f" not in text:
         return text
-    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -39,8 +39,16 @@ def metadata(control_summaries: list[dict], **extra) -> dict:
     }
 
 
-def result(control: dict, name: str, status: str, *, account="111122223333", region="eu-west-1",
-           reason=None, **extra) -> Result:
+def result(
+    control: dict,
+    name: str,
+    status: str,
+    *,
+    account="111122223333",
+    region="eu-west-1",
+    reason=None,
+    **extra,
+) -> Result:
     kind = control["resource_type"]
     return Result(
         control["id"],

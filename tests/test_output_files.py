@@ -9,6 +9,7 @@ import os
 import socket
 import stat
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -70,11 +71,11 @@ def test_a_character_device_is_written_in_place():
     """A pseudo-terminal's device node, made for this test, stands for /dev/null or a tty."""
     leader, follower = os.openpty()
     try:
-        device = os.ttyname(follower)
-        before = os.stat(device)
+        device = Path(os.ttyname(follower))
+        before = device.stat()
         write_text_atomic("to the terminal\n", device)
         assert b"to the terminal" in os.read(leader, 1024)
-        after = os.stat(device)
+        after = device.stat()
         assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
     finally:
         os.close(leader)

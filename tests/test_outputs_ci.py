@@ -95,9 +95,11 @@ def test_junit_has_one_case_per_control_and_resource(outputs):
 def test_markdown_summary_for_a_pull_request(outputs):
     _, files = outputs
     comment = files["comment.md"]
-    assert comment.startswith("## ecrscan\n\n**5 new failure(s)**, 2 undecided (ERROR).")
+    # No --baseline: failures are failures, not "new" ones.
+    assert comment.startswith("## ecrscan\n\n**5 failure(s)**, 2 undecided (ERROR).")
     assert "### Failures (5)" in comment
     assert "| CRITICAL | `ecr-repository-policy` | shared/base |" in comment
+    assert "new failure" not in comment
     assert "### Suppressed (1)" in comment
     assert "ingress images are pinned by digest (OPS-142)" in comment
 
