@@ -29,6 +29,7 @@ from scanner.errors import InputError
 # than a traceback; the renderers escape such characters themselves, this is the last resort.
 _ENCODING_ERRORS = "backslashreplace"
 _INHERITED_FD = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/(\d+))|/proc/self/fd/(\d+)")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_LINK_HOPS = 40  # as the kernel's own limit on following symlinks
 
 
@@ -50,11 +51,34 @@ def read_json(path: str | Path, what: str) -> Any:
     if not text.strip():
         raise InputError(f"{path}: {what} is empty")
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{path}: {what} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(document):
+        raise InputError(
+            f"{path}: {what} holds an unpaired surrogate escape (\\udXXX), which is no "
+            "character: nothing could write it as UTF-8"
+        )
+    return document
+
+
+def _has_lone_surrogate(document: Any) -> bool:
+    """True when a string anywhere in the document holds a lone UTF-16 surrogate (JSON's
+    `\\ud800` escape decodes to one; a pair decodes to the character it encodes)."""
+    pending = [document]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if not value.isascii() and _SURROGATE.search(value):
+                return True
+        elif isinstance(value, dict):
+            pending.extend(value.keys())
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return False
 
 
 def write_text_atomic(text: str, path: str | Path) -> None:
