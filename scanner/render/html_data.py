@@ -17,6 +17,7 @@ JSON is safe inside <script>: `<`, `>` and `&` are \\u escapes, so no value can 
 """
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from scanner.evaluate.results import STATUSES, Result, Results
@@ -27,7 +28,14 @@ from scanner.text_safety import for_terminal, json_text
 NAME, DIGEST, ACCOUNT, REGION = "\u0001", "\u0002", "\u0003", "\u0004"
 NOT_JUDGED = "-"
 _DIGEST = re.compile(r"sha256:([0-9a-f]{12})[0-9a-f]{52}")
+_STATUS_CODES = {status: str(index) for index, status in enumerate(STATUSES)}
 _SCRIPT_UNSAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+
+
+@lru_cache(maxsize=65536)
+def _shown(text: str) -> str:
+    """for_terminal, remembered: most reasons repeat across resources."""
+    return for_terminal(text)
 
 
 class _Table:
@@ -139,11 +147,12 @@ class _Row:
             self.statuses.append(NOT_JUDGED)
             self.reasons.append(-1)
             return
-        self.statuses.append(str(STATUSES.index(result.status)))
-        self.reasons.append(reasons(self._template(for_terminal(result.reason))))
-        summary = exception_summary(result.exception)
-        if summary:
-            self.extra.setdefault("x", {})[column] = exceptions(for_terminal(summary))
+        self.statuses.append(_STATUS_CODES[result.status])
+        self.reasons.append(reasons(self._template(_shown(result.reason))))
+        if result.exception is not None:
+            summary = exception_summary(result.exception)
+            if summary:
+                self.extra.setdefault("x", {})[column] = exceptions(for_terminal(summary))
         if result.severity != severity:
             self.extra.setdefault("v", {})[column] = result.severity
 
@@ -153,11 +162,10 @@ class _Row:
             found = _DIGEST.search(reason)
             if found and self.digest is None:
                 self.digest = found.group(1)
-            reason = _DIGEST.sub(self._digest_marker, reason)
+            if found and found.group(1) == self.digest:
+                reason = reason.replace(found.group(0), DIGEST)
+            reason = _DIGEST.sub(r"sha256:\1", reason)  # any other digest: shortened in place
         return reason.replace(self.resource_name, NAME) if self.resource_name else reason
-
-    def _digest_marker(self, match: re.Match) -> str:
-        return DIGEST if match.group(1) == self.digest else f"sha256:{match.group(1)}"
 
     def encoded(self, type_index: int, id_template: str) -> list:
         if self.digest:

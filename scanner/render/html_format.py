@@ -112,24 +112,23 @@ def _incomplete(metadata: dict[str, Any]) -> str:
 
 def _accounts(results: Results) -> str:
     """Per account: resources and verdicts, each account a link that filters the page."""
-    by_account: dict[str, Counter] = {}
-    resources_by_account: dict[str, set] = {}
-    for result in results.results:
-        by_account.setdefault(result.account_id, Counter())[result.status] += 1
-        resources_by_account.setdefault(result.account_id, set()).add(result.resource_id)
+    counts = Counter((r.account_id, r.status) for r in results.results)
+    resources = Counter(
+        account for account, _ in {(r.account_id, r.resource_id) for r in results.results}
+    )
+    accounts = sorted(resources)
     head = "".join(f"<th>{_badge(s)}</th>" for s in STATUSES)
     rows = "".join(
         f'<tr><th scope="row"><a href="#account={_e(account)}">{_e(account)}</a></th>'
-        f"<td>{len(resources_by_account[account]):,}</td>"
-        + "".join(f"<td>{counts[s]:,}</td>" for s in STATUSES)
+        f"<td>{resources[account]:,}</td>"
+        + "".join(f"<td>{counts[(account, s)]:,}</td>" for s in STATUSES)
         + "</tr>"
-        for account, counts in sorted(by_account.items())
+        for account in accounts
     )
     totals = status_totals(results.results)
-    total_resources = sum(len(ids) for ids in resources_by_account.values())
     foot = (
-        f'<tr class="total"><th scope="row">All {len(by_account):,} account(s)</th>'
-        f"<td>{total_resources:,}</td>"
+        f'<tr class="total"><th scope="row">All {len(accounts):,} account(s)</th>'
+        f"<td>{sum(resources.values()):,}</td>"
         + "".join(f"<td>{totals[s]:,}</td>" for s in STATUSES)
         + "</tr>"
     )

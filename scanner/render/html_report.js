@@ -264,6 +264,7 @@
   window.addEventListener("hashchange", function () { fromFragment(); draw(true); });
   fromFragment();
   draw(true);
+  void document.body.offsetHeight; // lay the first page out: interactive means drawn
   document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "true";
 })();
