@@ -17,6 +17,7 @@ from scanner.cli.pipeline import judge
 from scanner.evaluate.baseline import apply_baseline, gating
 from scanner.evaluate.evidence import utc_now
 from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.render import RENDERERS
 from scanner.render.incomplete import warn_if_incomplete
 
 
@@ -36,7 +37,9 @@ def register(commands) -> None:
     report = commands.add_parser(
         "report",
         help="render a results file again in any format",
-        description="Render a results file (from `--format json`) as a table, CSV or JSON.",
+        description="Render a results file (from `--format json`) again, in any format: "
+        + ", ".join(sorted(RENDERERS))
+        + ". Waivers and a baseline can be applied; the exit code gates as `evaluate` does.",
     )
     report.add_argument("results", metavar="RESULTS", help="results JSON file")
     audit_trail.add_waiver_options(report)

@@ -193,6 +193,8 @@ def add_gate_option(group) -> None:
 
 def policies_from(args: argparse.Namespace, catalogue: PolicySet | None = None) -> PolicySet:
     """The controls --controls, --skip-controls and --min-severity leave to run."""
+    if args.controls is not None and not _ids(args.controls):
+        raise InputError("--controls names no control; leave it out to run every control")
     policies = catalogue or load_policies(args.policy_dir or policy_dir())
     selected = policies.select(_ids(args.controls))
     skipped = set(_ids(getattr(args, "skip_controls", None)))
