@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from bench.html import CHROMIUM_FLAGS
 from scanner.evaluate.results import RESULTS_FORMAT, Result, Results
 from scanner.render import RENDERERS
 from tests import results_factory
@@ -270,14 +271,7 @@ def _dom(tmp_path, page, fragment="", budget=2000):
     report.write_text(page, encoding="utf-8")
     command = [
         CHROMIUM,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        *CHROMIUM_FLAGS,  # headless, offline, no first-run work: as `make bench` opens it
         f"--user-data-dir={tmp_path / 'profile'}",
         f"--virtual-time-budget={budget}",
         "--dump-dom",
