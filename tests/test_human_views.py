@@ -144,7 +144,8 @@ def incomplete_file(tmp_path):
 def test_an_incomplete_run_is_exit_3_with_one_warning_and_a_notice_everywhere(
     incomplete_file, tmp_path, capsys
 ):
-    outputs = {name: tmp_path / f"out.{name}" for name in ("table", "markdown", "csv", "junit")}
+    names = ("table", "markdown", "csv", "junit", "html", "framework", "cost", "json")
+    outputs = {name: tmp_path / f"out.{name}" for name in names}
     argv = ["report", str(incomplete_file)]
     for name, path in outputs.items():
         argv += ["--format", f"{name}={path}"]

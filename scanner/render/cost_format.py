@@ -8,6 +8,7 @@ import textwrap
 
 from scanner.evaluate.results import Results
 from scanner.render.display import PLAIN, WIDE, Display, fit_table
+from scanner.render.incomplete import banner_lines
 from scanner.text_safety import for_terminal, neutralise_log_commands
 
 HEADERS = [
@@ -24,7 +25,8 @@ HEADERS = [
 
 
 def render(results: Results, display: Display = PLAIN) -> str:
-    return neutralise_log_commands(cost_section(results, display) + "\n")
+    sections = ["\n".join(banner_lines(results.metadata)), cost_section(results, display)]
+    return neutralise_log_commands("\n\n".join(s for s in sections if s) + "\n")
 
 
 def cost_section(results: Results, display: Display = PLAIN) -> str:
