@@ -21,9 +21,33 @@ def _widest(text: str) -> int:
     return max(len(line) for line in strip_colour(text).split("\n"))
 
 
+COST = {
+    "price_per_gb_month": 0.1,
+    "currency": "USD",
+    "repositories": [
+        {
+            "account_id": r.account_id,
+            "region": r.region,
+            "repository": r.resource_name,
+            "images": 12,
+            "stored_gb": 3.25,
+            "monthly_cost": 0.33,
+            "expirable_images": 4,
+            "monthly_saving": 0.11,
+            "basis": "default retention",
+        }
+        for r in ESTATE.results[:: len(ESTATE.controls) * 10]
+    ],
+    "total": {"stored_gb": 97.5, "monthly_cost": 9.75, "monthly_saving": 3.3},
+}
+
+
 @pytest.mark.parametrize("width", [80, 120, 200])
 def test_the_table_fits_the_terminal(width):
-    text = RENDERERS["table"](ESTATE, Display(width=width))
+    """Every section: matrices, findings, summary and the cost view."""
+    results = Results({**ESTATE.metadata, "cost": COST}, ESTATE.results)
+    text = RENDERERS["table"](results, Display(width=width))
+    assert "Cost (storage at $0.10" in text
     assert _widest(text) <= width
     if width < 200:  # short codes, with their legend
         assert "Controls: " in text and "Cells: P pass, F fail" in text

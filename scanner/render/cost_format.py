@@ -7,7 +7,7 @@ scanner.evaluate.cost), so `ecrscan report RESULTS --format cost` works from the
 import textwrap
 
 from scanner.evaluate.results import Results
-from scanner.render.display import PLAIN, WIDE, Display, fit_table
+from scanner.render.display import PLAIN, Display, fit_table
 from scanner.render.incomplete import banner_lines
 from scanner.text_safety import for_terminal, neutralise_log_commands
 
@@ -74,5 +74,21 @@ def cost_section(results: Results, display: Display = PLAIN) -> str:
 
 
 def _table(rows: list[list], display: Display) -> str:
-    """The table, its repository and basis columns wrapped when the display is narrow."""
-    return fit_table(rows, HEADERS, display, {2: 16, 8: 10}) or fit_table(rows, HEADERS, WIDE, {})
+    """The table, its repository and basis columns wrapped when the display is narrow; a
+    terminal too narrow even for that gets one short paragraph per repository."""
+    return fit_table(rows, HEADERS, display, {2: 16, 8: 10}) or _paragraphs(rows, display)
+
+
+def _paragraphs(rows: list[list], display: Display) -> str:
+    width = display.width or 10**6
+    lines = []
+    for account, region, name, images, gb, cost, expirable, saving, basis in rows:
+        if account == "total":
+            text = f"total: {gb} GB, ${cost}/month; saving ${saving}/month"
+        else:
+            text = (
+                f"{account}/{region}/{name}: {images} image(s), {gb} GB, ${cost}/month; "
+                f"{expirable} expirable, saving ${saving}/month ({basis})"
+            )
+        lines += textwrap.wrap(text, width, subsequent_indent="    ")
+    return "\n".join(lines)
