@@ -268,3 +268,13 @@ def test_a_file_holding_a_lone_surrogate_is_refused_in_one_line(tmp_path, capsys
     assert main(["report", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "unpaired surrogate" in err
+
+
+def test_an_error_line_naming_a_hostile_resource_stays_one_line(tmp_path, capsys):
+    document = json.loads(RENDERERS["json"](results_factory.estate(2, accounts=1)))
+    document["results"][0]["resource_id"] = "x\n::add-mask::FAIL\x1b[2J"
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(document), encoding="utf-8")
+    assert main(["merge", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x\\n::add-mask::FAIL\\x1b[2J" in err

@@ -22,6 +22,7 @@ from scanner.cli import (
 )
 from scanner.errors import EcrscanError, ExitCode
 from scanner.evaluate.engine import EngineError
+from scanner.text_safety import for_terminal
 
 EPILOG = """\
 exit codes:
@@ -88,5 +89,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _fail(message: str, code: ExitCode) -> int:
-    print(f"ecrscan: error: {message}", file=sys.stderr)
+    print(f"ecrscan: error: {for_terminal(message)}", file=sys.stderr)  # names from files
     return int(code)
