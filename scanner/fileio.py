@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scanner.errors import InputError
+from scanner.text_safety import json_text
 
 # A value that no encoder can write (a lone surrogate from a JSON file) becomes \udxxx rather
 # than a traceback; the renderers escape such characters themselves, this is the last resort.
@@ -86,7 +87,8 @@ def write_text_atomic(text: str, path: str | Path) -> None:
 
 
 def write_json_atomic(document: Any, path: str | Path) -> None:
-    write_text_atomic(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path)
+    """Indented JSON; C1 controls, separators and bidi overrides as \\u escapes (lossless)."""
+    write_text_atomic(json_text(document, indent=2) + "\n", path)
 
 
 def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
