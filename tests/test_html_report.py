@@ -363,3 +363,38 @@ def test_browser_opens_and_filters_a_20000_repository_report(tmp_path):
     assert 0 < len(rows) <= 100 and all(r["data-account"] == account for r in rows)
     findings = _findings(dom)
     assert findings and {f["data-status"] for f in findings} == {"ERROR"}
+
+
+def test_the_data_rebuilds_every_reason_and_id_as_the_script_does():
+    """The page's script fills the markers back in: each cell must read as the reason it
+    stands for (digests shortened), each row as its resource id."""
+    from scanner.render.display import short_digests
+    from scanner.render.html_data import NAME, report_data
+    from scanner.text_safety import for_terminal
+
+    digest = "sha256:" + "ab12" * 16
+    [control] = [c for c in results_factory.controls() if c["id"] == "ecr-image-vulnerabilities"]
+    rows = [
+        results_factory.result(control, name, "FAIL", reason=f"{name}: newest image {digest}")
+        for name in ["team/a", "rule", "x\n<b>", "team/a-2"]
+    ]
+    results = Results(results_factory.metadata([control]), rows)
+    data = report_data(results)
+    rebuilt = {}
+    for row in data["rows"]:
+        extra = row[6] if len(row) > 6 else {}
+        name = extra.get("n", row[3])
+        text = (
+            data["reasons"][row[5][0]]
+            .replace(NAME, name)
+            .replace("\u0002", "sha256:" + extra.get("d", ""))
+        )
+        template = data["idTemplates"][row[0]]
+        resource_id = extra.get("i") or template.replace(NAME, name).replace(
+            "\u0003", data["accounts"][row[1]]
+        ).replace("\u0004", data["regions"][row[2]])
+        rebuilt[resource_id] = text
+    assert rebuilt == {
+        for_terminal(r.resource_id): short_digests(for_terminal(r.reason)) for r in rows
+    }
+    assert len(data["reasons"]) == 1  # shared, once the name and digest are markers

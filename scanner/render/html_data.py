@@ -61,16 +61,17 @@ def report_data(results: Results) -> dict[str, Any]:
     grouped = _by_resource(results.results)
     names = row_names(results.results)
     templates = {t: _id_template(grouped, t) for t in types}
-    rows = []
+    rows, plain = [], set()
     for resource_id, cells in grouped.items():
         first = next(iter(cells.values()))
         if first.resource_type not in columns:
             continue  # a result of a type no control in the metadata has
-        row = _Row(first, names[resource_id], accounts, regions)
+        row = _Row(first, names[resource_id], accounts, regions, plain)
         for control_id in columns[first.resource_type]:
             row.cell(cells.get(control_id), severity_of.get(control_id), reasons, exceptions)
         rows.append(row.encoded(types.index(first.resource_type), templates[first.resource_type]))
-    rows.sort(key=lambda r: (r[0], accounts.values[r[1]], regions.values[r[2]], r[3]))
+    account_names, region_names = accounts.values, regions.values
+    rows.sort(key=lambda r: (r[0], account_names[r[1]], region_names[r[2]], r[3]))
     return {
         "statuses": list(STATUSES),
         "types": [
@@ -130,7 +131,9 @@ def _fill(template: str, result: Result) -> str:
 
 
 class _Row:
-    def __init__(self, first: Result, name: str, accounts: _Table, regions: _Table) -> None:
+    def __init__(
+        self, first: Result, name: str, accounts: _Table, regions: _Table, plain: set[str]
+    ) -> None:
         self.first = first
         self.name = for_terminal(name)
         self.resource_name = for_terminal(first.resource_name)
@@ -140,6 +143,8 @@ class _Row:
         self.reasons: list[int] = []
         self.extra: dict[str, Any] = {}
         self.digest: str | None = None
+        # Reasons already seen to need no marker: skipping the markers is always lossless.
+        self.plain = plain
 
     def cell(self, result: Result | None, severity, reasons: _Table, exceptions: _Table) -> None:
         column = len(self.statuses)
@@ -148,7 +153,10 @@ class _Row:
             self.reasons.append(-1)
             return
         self.statuses.append(_STATUS_CODES[result.status])
-        self.reasons.append(reasons(self._template(_shown(result.reason))))
+        reason = result.reason
+        if not (reason.isascii() and reason.isprintable()):
+            reason = _shown(reason)
+        self.reasons.append(reasons(self._template(reason)))
         if result.exception is not None:
             summary = exception_summary(result.exception)
             if summary:
@@ -158,13 +166,21 @@ class _Row:
 
     def _template(self, reason: str) -> str:
         """The reason with this row's name and image digest as markers (see the docstring)."""
+        if reason in self.plain:  # a reason that names neither (most): nothing to replace
+            return reason
         if "sha256:" in reason:
             found = _DIGEST.search(reason)
             if found and self.digest is None:
                 self.digest = found.group(1)
             if found and found.group(1) == self.digest:
                 reason = reason.replace(found.group(0), DIGEST)
-            reason = _DIGEST.sub(r"sha256:\1", reason)  # any other digest: shortened in place
+            return _DIGEST.sub(r"sha256:\1", self._named(reason))  # others: shortened
+        if self.resource_name and self.resource_name in reason:
+            return reason.replace(self.resource_name, NAME)
+        self.plain.add(reason)
+        return reason
+
+    def _named(self, reason: str) -> str:
         return reason.replace(self.resource_name, NAME) if self.resource_name else reason
 
     def encoded(self, type_index: int, id_template: str) -> list:
