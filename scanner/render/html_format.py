@@ -134,9 +134,9 @@ def _accounts(results: Results) -> str:
     )
     return (
         f'<section id="accounts"><h2>Summary by account</h2><p>{len(results.results):,} '
-        f'verdicts over {len(results.controls)} controls.</p><table class="counts"><thead>'
-        f"<tr><th>Account</th><th>Resources</th>{head}</tr></thead><tbody>{rows}</tbody>"
-        f"<tfoot>{foot}</tfoot></table></section>"
+        f'verdicts over {len(results.controls)} controls.</p><div class="scroll">'
+        f'<table class="counts"><thead><tr><th>Account</th><th>Resources</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody><tfoot>{foot}</tfoot></table></div></section>"
     )
 
 
