@@ -180,7 +180,9 @@ def _write_descriptor(chunks: Iterable[str], fd: int) -> None:
 
 
 def _write_in_place(chunks: Iterable[str], path: Path) -> None:
-    with path.open("w", encoding="utf-8", errors=_ENCODING_ERRORS) as handle:
+    # O_NOCTTY: writing to a terminal's device must not make it ecrscan's controlling terminal.
+    fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+    with os.fdopen(fd, "w", encoding="utf-8", errors=_ENCODING_ERRORS) as handle:
         handle.writelines(chunks)
 
 
