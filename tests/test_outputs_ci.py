@@ -35,10 +35,9 @@ def _sarif_schema():
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("outputs")
-    argv = ["iac", *CFN, "--controls", CORE, "--format", "markdown"]
+    argv = ["iac", *CFN, "--controls", CORE, "--format", f"markdown={folder / 'comment.md'}"]
     for name in ("sarif", "junit", "json"):
         argv += ["--format", f"{name}={folder / name}"]
-    argv += ["--output", str(folder / "comment.md")]
     code = main(argv)
     return code, {p.name: p.read_text() for p in folder.iterdir()}
 
@@ -97,9 +96,11 @@ def test_junit_has_one_case_per_control_and_resource(outputs):
 def test_markdown_summary_for_a_pull_request(outputs):
     _, files = outputs
     comment = files["comment.md"]
-    assert comment.startswith("## ecrscan\n\n**5 new failure(s)**, 2 undecided (ERROR).")
+    # No --baseline: failures are failures, not "new" ones.
+    assert comment.startswith("## ecrscan\n\n**5 failure(s)**, 2 undecided (ERROR).")
     assert "### Failures (5)" in comment
     assert "| CRITICAL | `ecr-repository-policy` | shared/base |" in comment
+    assert "new failure" not in comment
     assert "### Suppressed (1)" in comment
     assert "ingress images are pinned by digest (OPS-142)" in comment
 

@@ -200,8 +200,8 @@ def test_no_line_ever_carries_an_escape_or_begins_a_workflow_command(counts, ter
 
 @given(st.text())
 def test_escaped_text_holds_no_control_character(text):
-    from scanner.collect.safe_text import escape_controls
+    from scanner.text_safety import for_terminal
 
-    escaped = escape_controls(text)
+    escaped = for_terminal(text)
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in escaped)
     assert "\u202e" not in escaped

@@ -160,6 +160,21 @@ def load_scan(connection: sqlite3.Connection, scan_id: int) -> Results:
     return Results(json.loads(row[0]), results)
 
 
+def same_evidence(connection: sqlite3.Connection, scan_id: int) -> list[int]:
+    """Other scans that judged the same snapshot with the same policies and configuration (a
+    results file evaluated again, or recorded by `--history` and then imported)."""
+    rows = connection.execute(
+        "SELECT other.id FROM scans AS this JOIN scans AS other"
+        " ON other.snapshot_digest = this.snapshot_digest"
+        " AND other.policy_digest IS this.policy_digest"
+        " AND other.config_digest IS this.config_digest"
+        " WHERE this.id = ? AND other.id != this.id AND this.snapshot_digest IS NOT NULL"
+        " ORDER BY other.id",
+        (scan_id,),
+    )
+    return [row[0] for row in rows]
+
+
 def latest_ids(connection: sqlite3.Connection, count: int) -> list[int]:
     """The ids of the newest `count` scans, newest first."""
     rows = connection.execute("SELECT id FROM scans ORDER BY id DESC LIMIT ?", (count,))

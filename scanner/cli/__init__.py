@@ -26,6 +26,7 @@ from scanner.cli import (
 )
 from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
+from scanner.text_safety import for_terminal
 
 EPILOG = """\
 exit codes:
@@ -118,12 +119,10 @@ def _innermost_frame(exc: BaseException) -> str:
 
 
 def _one_line(text: str, limit: int = 200) -> str:
-    flat = " ".join(text.split())
-    flat = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in flat)
+    flat = for_terminal(text)
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _fail(message: str, code: ExitCode) -> int:
-    # Messages quote file names, ids and AWS answers: one line, no control characters.
-    print(f"ecrscan: error: {_one_line(message, limit=2000)}", file=sys.stderr)
+    print(f"ecrscan: error: {for_terminal(message)}", file=sys.stderr)  # names from files
     return int(code)

@@ -234,7 +234,7 @@ def incomplete_warning(snapshot: dict) -> str | None:
     """One stderr line when the snapshot records errors; it names the first top-level error
     (a whole account or region left unseen), which outranks the per-field ones."""
     from scanner.collect.collector import inventory_errors
-    from scanner.collect.safe_text import escape_controls
+    from scanner.text_safety import for_terminal, neutralise_log_commands
 
     top = snapshot["errors"]
     total = len(top) + sum(inventory_errors(entry) for entry in snapshot["inventory"])
@@ -249,7 +249,7 @@ def incomplete_warning(snapshot: dict) -> str | None:
     more = f" and {len(top) - 1} more" if len(top) > 1 else ""
     hint = f": {_HINTS[first['operation']]}" if first["operation"] in _HINTS else ""
     line = f"ecrscan: warning: collection incomplete: {text}{more}{hint}; {counted}"
-    return escape_controls(line)
+    return neutralise_log_commands(for_terminal(line))
 
 
 def add_account_options(parser: argparse.ArgumentParser) -> None:

@@ -18,6 +18,8 @@ from scanner.cli.pipeline import judge
 from scanner.clock import utc_now
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.render import RENDERERS
+from scanner.render.incomplete import warn_if_incomplete
 from scanner.resources import policy_dir
 
 
@@ -37,7 +39,9 @@ def register(commands) -> None:
     report = commands.add_parser(
         "report",
         help="render a results file again in any format",
-        description="Render a results file (from `--format json`) as a table, CSV or JSON.",
+        description="Render a results file (from `--format json`) again, in any format: "
+        + ", ".join(sorted(RENDERERS))
+        + ". Waivers and a baseline can be applied; the exit code gates as `evaluate` does.",
     )
     report.add_argument("results", metavar="RESULTS", help="results JSON file")
     audit_trail.add_waiver_options(report)
@@ -107,7 +111,8 @@ def publish(results: Results, args: argparse.Namespace) -> int:
     if getattr(args, "baseline", None):
         apply_baseline(results, args.baseline)
     emit_all(results, args)
+    incomplete = warn_if_incomplete(results.metadata)
     if getattr(args, "soft_fail", False):
         return 0
     errors_from = args.fail_on if getattr(args, "errors_follow_fail_on", False) else "LOW"
-    return exit_code(gating(results.results), args.fail_on, errors_from)
+    return exit_code(gating(results.results), args.fail_on, errors_from, incomplete=incomplete)

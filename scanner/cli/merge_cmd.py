@@ -8,6 +8,7 @@ from scanner.audit.overlay import overlay
 from scanner.cli.options import emit
 from scanner.errors import ExitCode
 from scanner.evaluate.results import load_results
+from scanner.render.incomplete import warn_if_incomplete
 from scanner.render.json_format import render
 
 
@@ -17,7 +18,8 @@ def register(commands) -> None:
         help="merge the results files of a sharded scan into one",
         description="Merge results files (from `--format json`) written by shards of one scan: "
         "same policies, same configuration, disjoint accounts. Exits 0 when the merged file is "
-        "written; gate on it with `ecrscan report MERGED --fail-on ...`.",
+        "written, 3 when a shard's collection was incomplete (the file is written too); gate "
+        "on it with `ecrscan report MERGED --fail-on ...`.",
     )
     parser.add_argument("results", metavar="RESULTS", nargs="+", help="results JSON files")
     parser.add_argument(
@@ -37,4 +39,5 @@ def run(args: argparse.Namespace) -> int:
     for path in args.update or ():
         merged = overlay(merged, load_results(path), label=path)
     emit(render(merged), args.output)
-    return ExitCode.OK
+    # The merged file is written either way; an incomplete shard makes the whole incomplete.
+    return ExitCode.UNDECIDED if warn_if_incomplete(merged.metadata) else ExitCode.OK

@@ -8,7 +8,7 @@ minutes), and once more at the end if any was written. `--quiet` turns both off.
 
 Counts arrive from worker threads, so every update takes a lock. Every line begins with
 `ecrscan:`, so none can be read as a GitHub Actions workflow command (`::...`), and its text
-passes through `safe_text.escape_controls`: no ESC byte reaches a terminal, whatever a line
+passes through `text_safety.for_terminal`: no ESC byte reaches a terminal, whatever a line
 may one day carry.
 """
 
@@ -19,7 +19,7 @@ from typing import TextIO
 
 from botocore.client import BaseClient
 
-from scanner.collect.safe_text import escape_controls
+from scanner.text_safety import for_terminal
 
 # Seconds between two plain lines when stderr is not a terminal ("at least every 30 s").
 LOG_INTERVAL = 20.0
@@ -169,7 +169,7 @@ class Progress:
         self._width = len(text)
 
     def _write(self, text: str, *, before: str = "", after: str = "") -> None:
-        self._stream.write(before + escape_controls(text) + after)
+        self._stream.write(before + for_terminal(text) + after)  # no name can steer a tty
         self._stream.flush()
 
 

@@ -1,13 +1,14 @@
-"""Text from an endpoint, made fit for a snapshot field and a terminal line.
+"""An endpoint's error message, made fit for a snapshot field: one short line.
 
 An endpoint's error message is not to be trusted: a proxy answers with a twelve-line HTML page,
 a hostile endpoint with escape sequences or a newline followed by `::add-mask::` (a GitHub
-Actions workflow command). The snapshot stores error messages as one short line, and progress
-and warning lines pass through `escape_controls`, so no ESC byte ever reaches a terminal.
+Actions workflow command). The snapshot stores error messages (and codes) as one line of at
+most about 200 characters, control characters escaped (scanner.text_safety.for_terminal).
 """
 
 import re
-import unicodedata
+
+from scanner.text_safety import for_terminal
 
 # About two lines of a terminal: enough for any AWS error message worth reading.
 MESSAGE_LIMIT = 200
@@ -16,24 +17,9 @@ ELLIPSIS = "…"
 
 # Line and paragraph breaks of every kind become one space; `\s` covers them all.
 _WHITESPACE = re.compile(r"\s+")
-# Right-to-left overrides and isolates reorder what a reader sees ("Trojan Source").
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _HTML = re.compile(r"<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<(title|h1)\b[^>]*>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
-
-
-def escape_controls(text: str) -> str:
-    """Control characters (C0, DEL, C1) and bidi overrides shown as \\xNN or \\uNNNN."""
-    return "".join(_escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    if char in _BIDI_CONTROLS:
-        return f"\\u{ord(char):04x}"
-    if unicodedata.category(char) == "Cc":
-        return f"\\x{ord(char):02x}"
-    return char
 
 
 def one_line(text: object, limit: int = MESSAGE_LIMIT) -> str:
@@ -43,7 +29,7 @@ def one_line(text: object, limit: int = MESSAGE_LIMIT) -> str:
     being copied: the words before it are kept, the markup is not.
     """
     text = _without_html(str(text))
-    flat = escape_controls(_WHITESPACE.sub(" ", text).strip())
+    flat = for_terminal(_WHITESPACE.sub(" ", text).strip())
     if len(flat) <= limit:
         return flat
     return flat[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS

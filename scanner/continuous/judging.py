@@ -9,6 +9,7 @@ import argparse
 from collections import Counter
 from typing import Any
 
+from scanner.audit.waivers import MAX_WAIVER_DAYS
 from scanner.cli import audit_trail
 from scanner.cli.pipeline import judge
 from scanner.collect import ClientFactory, collect_snapshot
@@ -34,9 +35,14 @@ def collect_and_judge(
     policies = load_policies(policy_dir())
     config = load_config(settings.config)
     args = argparse.Namespace(
-        waivers=settings.waivers, as_of=None, history=False, db=None, processes=False
+        waivers=settings.waivers,
+        as_of=None,
+        max_waiver_days=MAX_WAIVER_DAYS,
+        history=False,
+        db=None,
+        processes=False,
     )
-    audit_trail.prepare(args)
+    audit_trail.prepare(args, policies.ids())
     snapshot = collect_snapshot(
         clients.session,
         regions,

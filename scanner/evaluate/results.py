@@ -58,16 +58,24 @@ class Results:
         return self.metadata["controls"]
 
 
-def exit_code(results: list[Result], fail_on: str = "LOW", errors_from: str = "LOW") -> ExitCode:
-    """3 when any cell of errors_from or above is undecided, else 1 when a failure reaches
-    fail_on, else 0.
+def exit_code(
+    results: list[Result],
+    fail_on: str = "LOW",
+    errors_from: str = "LOW",
+    *,
+    incomplete: bool = False,
+) -> ExitCode:
+    """3 when the collection itself is incomplete (a top-level collection error: regions not
+    listable, an account not entered) or any cell of errors_from or above is undecided, else 1
+    when a failure reaches fail_on, else 0.
 
     An undecided audit outranks failures: the failures found are real, but the scan is not
     complete, and a scheduled job must not read it as a finished verdict.
     """
     threshold = SEVERITIES.index(fail_on)
     floor = SEVERITIES.index(errors_from)
-    if any(r.status == "ERROR" and SEVERITIES.index(r.severity) >= floor for r in results):
+    undecided = (r.status == "ERROR" and SEVERITIES.index(r.severity) >= floor for r in results)
+    if incomplete or any(undecided):
         return ExitCode.UNDECIDED
     if any(r.status == "FAIL" and SEVERITIES.index(r.severity) >= threshold for r in results):
         return ExitCode.FAILURES
