@@ -10,6 +10,7 @@ it applies.
 """
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -55,9 +56,16 @@ def _positive_int(value: Any, _name: str) -> int:
 
 
 def _price(value: Any, _name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _Invalid(f"{value!r} is not a price in US dollars (a number of at least 0)")
-    return float(value)
+    problem = f"{value!r} is not a price in US dollars (a finite number of at least 0)"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(problem)
+    try:
+        price = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise _Invalid(problem) from None
+    if not math.isfinite(price) or price < 0:  # YAML's .inf and .nan are floats too
+        raise _Invalid(problem)
+    return price
 
 
 def _one_of(*choices: str) -> Check:
