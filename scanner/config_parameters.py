@@ -49,9 +49,14 @@ class _Invalid(ValueError):
 # Checks: each returns the value the policies receive.
 
 
+# The largest whole number every engine computes with: rego-cpp's format_int is undefined
+# beyond 64 bits, so a larger limit would print nothing where OPA prints it.
+_LARGEST_WHOLE = (1 << 63) - 1
+
+
 def _positive_int(value: Any, _name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Invalid(f"{value!r} is not a whole number of at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST_WHOLE:
+        raise _Invalid(f"{value!r} is not a whole number from 1 to {_LARGEST_WHOLE}")
     return value
 
 

@@ -61,5 +61,22 @@ def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
         raise
 
 
+def write_bytes_atomic(data: bytes, path: str | Path) -> None:
+    """write_text_atomic for bytes (an OPA bundle): the old file or the new one, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+        raise
+
+
 def write_json_atomic(document: Any, path: str | Path) -> None:
     write_text_atomic(json.dumps(document, indent=2, ensure_ascii=False) + "\n", path)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from scanner import __version__
 from scanner.cli import (
+    bundle_cmd,
     collect_cmd,
     controls_cmd,
     demo_cmd,
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         merge_cmd,
         iac_cmd,
         controls_cmd,
+        bundle_cmd,
         iam_cmd,
         demo_cmd,
     ):
