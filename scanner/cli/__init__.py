@@ -20,6 +20,7 @@ from scanner.cli import (
     iac_cmd,
     iam_cmd,
     merge_cmd,
+    test_cmd,
 )
 from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         merge_cmd,
         iac_cmd,
         controls_cmd,
+        test_cmd,
         bundle_cmd,
         iam_cmd,
         demo_cmd,
