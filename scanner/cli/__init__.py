@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from scanner import __version__
+from scanner import __version__, signals
 from scanner.cli import (
     bundle_cmd,
     collect_cmd,
@@ -24,6 +24,7 @@ from scanner.cli import (
 )
 from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
+from scanner.signals import Terminated
 
 EPILOG = """\
 exit codes:
@@ -62,23 +63,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C, so no half-written file replaces a good one."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    signals.reset()
+    previous = signal.signal(signal.SIGTERM, signals.raise_terminated)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        if signals.terminated():  # the exception was lost on the way (see scanner.signals)
+            return _fail("terminated", ExitCode.TERMINATED)
+        return code
     except EcrscanError as exc:
         return _fail(str(exc), exc.exit_code)
     except EngineError as exc:
+        if signals.terminated():  # a worker pool broken by the same SIGTERM
+            return _fail("terminated; no output was written", ExitCode.TERMINATED)
         return _fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted; no output was written", ExitCode.INTERRUPTED)
