@@ -88,6 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.OK
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signals.reset()  # the flag speaks of this run only
 
 
 def _fail(message: str, code: ExitCode) -> int:
