@@ -162,3 +162,17 @@ def test_cases_on_an_opa_server(tmp_path, capsys):
         )
     assert code == 0, lines
     assert lines == ["2 cases on opa: all passed"]
+
+
+def test_an_alias_bomb_or_deep_nesting_in_a_case_is_refused_quickly(tmp_path, capsys):
+    """A pull request can add a cases.yaml: a few hundred bytes of nested aliases must not make
+    `ecrscan test` walk billions of values."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    bomb = "- name: pass_bomb\n  input:\n" + "".join(f"    {line}\n" for line in levels)
+    bomb += "  expect: {status: PASS}\n"
+    code, lines, err = _run(capsys, "--policy-dir", str(_policy_dir(tmp_path / "bomb", bomb)))
+    assert code == 2 and lines == [] and "larger than 100000 values" in err
+    deep = "- name: pass_deep\n  input: " + "[" * 1000 + "]" * 1000 + "\n  expect: {status: PASS}\n"
+    code, lines, err = _run(capsys, "--policy-dir", str(_policy_dir(tmp_path / "deep", deep)))
+    assert code == 2 and lines == [] and "nested too deeply" in err and err.count("\n") == 1

@@ -88,10 +88,11 @@ def test_results_name_the_engine_auto_chose(monkeypatch, no_server, snapshot, tm
 
 def test_regopy_under_a_small_address_space_limit_is_refused_not_aborted(monkeypatch):
     """rego-cpp reserves 256 GiB when it loads; below that the import aborts the process."""
+    assert engines.REGOPY_ADDRESS_SPACE == 257 << 30
     monkeypatch.setattr(resource, "getrlimit", lambda which: (4 << 30, resource.RLIM_INFINITY))
     problem = engines.regopy_problem()
     assert problem is not None and "ulimit -v allows 4 GiB" in problem
-    with pytest.raises(EngineError, match="reserves about 260 GiB"):
+    with pytest.raises(EngineError, match="needs about 257 GiB of address space"):
         choose_engine("regopy")
 
 

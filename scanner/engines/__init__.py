@@ -28,10 +28,11 @@ ENGINE_NAMES = (
     "opa",  # an OPA server (or a fleet behind a load balancer): --opa-url
 )
 OPA_URL_VARIABLE = "ECRSCAN_OPA_URL"
-# What rego-cpp's allocator reserves when regopy loads (measured: 256.1 GiB), plus Python's own.
-# Below it the import aborts the whole process ("Failed to initialise snmalloc"), which no
+# The address space an evaluation with regopy needs (measured: 256.4 GiB with two worker
+# threads, 256.8 with eight): rego-cpp's allocator, snmalloc, reserves 256 GiB when regopy
+# loads. Below it the import aborts the whole process ("Failed to initialise snmalloc"), which no
 # exception handler can catch, so the limit is checked before the import.
-REGOPY_ADDRESS_SPACE = 260 << 30
+REGOPY_ADDRESS_SPACE = 257 << 30
 GO_OPA_WHEEL = "pip install --ignore-requires-python opa-golib-python-bindings==0.4.4"
 NO_ENGINE = (
     "no Rego engine can run here: install regopy (pip install 'regopy>=1.5.2,<2'; on macOS pip "
@@ -108,9 +109,9 @@ def regopy_problem() -> str | None:
     limit = resource.getrlimit(resource.RLIMIT_AS)[0] if resource else -1
     if resource and limit != resource.RLIM_INFINITY and limit < REGOPY_ADDRESS_SPACE:
         return (
-            "the regopy engine reserves about 260 GiB of address space when it loads (rego-cpp's "
-            f"allocator) and ulimit -v allows {limit >> 30} GiB: raise it (ulimit -v unlimited) "
-            "or use --engine opa-embedded"
+            "the regopy engine needs about 257 GiB of address space (rego-cpp's allocator "
+            f"reserves 256 GiB when it loads) and ulimit -v allows {limit >> 30} GiB: raise it "
+            "(ulimit -v unlimited) or use --engine opa-embedded (about 2 GiB)"
         )
     if not _imports("regopy"):
         return "the regopy engine needs regopy: pip install 'regopy>=1.5.2,<2'"
@@ -121,7 +122,7 @@ def _imports(module: str) -> bool:
     """Whether module imports here: installed, and its native library loads."""
     try:
         importlib.import_module(module)
-    except (ImportError, OSError):
+    except Exception:  # not installed, its native library missing, or a broken install
         return False
     return True
 

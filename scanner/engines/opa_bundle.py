@@ -113,8 +113,8 @@ def _revision(files: Mapping[str, bytes]) -> str:
 
 def tarball(files: Mapping[str, bytes]) -> bytes:
     """The files as a gzipped tarball whose bytes depend on nothing but the files."""
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
+    raw = io.BytesIO()  # in memory: the caller writes the bytes atomically (scanner.fileio)
+    with tarfile.TarFile(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as archive:
         for path in sorted(files):
             data = files[path]
             entry = tarfile.TarInfo("/" + str(PurePosixPath(path)))
