@@ -46,29 +46,21 @@ def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
     Chunks let a large document (a 100,000-repository results file) be written without ever
     being one string in memory.
     """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(chunks)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            Path(tmp).unlink()
-        raise
+    _replace_atomically(path, lambda handle: handle.writelines(chunks), "w", encoding="utf-8")
 
 
 def write_bytes_atomic(data: bytes, path: str | Path) -> None:
-    """write_text_atomic for bytes (an OPA bundle): the old file or the new one, never half."""
+    """write_text_atomic for bytes (an OPA bundle)."""
+    _replace_atomically(path, lambda handle: handle.write(data), "wb")
+
+
+def _replace_atomically(path: str | Path, write, mode: str, **options) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, mode, **options) as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(target)
