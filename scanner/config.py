@@ -63,6 +63,10 @@ def load_config(path: str | Path | None) -> Config:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise InputError(f"{path}: configuration is not valid YAML{where}") from None
+    except ValueError as exc:  # an integer of more digits than Python converts (4,300)
+        reason = str(exc).split(";")[0]
+        problem = f"configuration holds a value YAML cannot read ({reason})"
+        raise InputError(f"{path}: {problem}") from None
     return config_from_mapping(raw or {}, source=str(path))
 
 

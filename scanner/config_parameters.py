@@ -60,8 +60,15 @@ def _positive_int(value: Any, _name: str) -> int:
     return value
 
 
+# YAML 1.1 (PyYAML) reads a float only with a decimal point, so `1e-05` arrives as a string;
+# a string spelled like a number is taken as that number.
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
 def _price(value: Any, _name: str) -> float:
     problem = f"{value!r} is not a price in US dollars (a finite number of at least 0)"
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        value = float(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(problem)
     try:

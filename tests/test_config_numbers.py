@@ -8,6 +8,7 @@ import yaml
 
 from bench import synthetic
 from scanner.cli import main
+from scanner.config import config_from_mapping
 from scanner.engines import available_engines, engine_factory
 from scanner.engines.json_text import plain_number, rego_json
 from scanner.fileio import write_json_atomic
@@ -89,6 +90,15 @@ def test_numbers_are_spelled_without_an_exponent(number, spelled):
 
 
 @pytest.mark.parametrize(
+    ("text", "price"), [("1e-05", 0.00001), ("2.5E+2", 250.0), ("'0.1'", 0.1), ("7", 7.0)]
+)
+def test_a_price_written_with_an_exponent_is_a_number(text, price):
+    """YAML 1.1 reads 1e-05 (no decimal point) as a string; it is still the number."""
+    config = config_from_mapping(yaml.safe_load(f"storage_price_per_gb_month: {text}"))
+    assert config.policy_data()["storage_price_per_gb_month"] == price
+
+
+@pytest.mark.parametrize(
     "settings",
     [
         {"storage_price_per_gb_month": 0.00001},
@@ -136,6 +146,8 @@ def test_an_evaluation_with_extreme_settings_runs_the_same_on_every_engine(tmp_p
         ("image_max_age_days: -5", "a whole number from 1 to 9223372036854775807"),
         (f"image_max_age_days: {1 << 63}", "a whole number from 1 to 9223372036854775807"),
         ("lifecycle_untagged_max_days: 1.5", "a whole number from 1"),
+        ("storage_price_per_gb_month: 1" + "0" * 5000, "value has 5001 digits"),
+        ("storage_price_per_gb_month: cheap", "'cheap' is not a price"),
     ],
 )
 def test_numbers_no_engine_can_use_are_refused_in_one_line(tmp_path, capsys, text, says):
