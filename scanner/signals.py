@@ -7,11 +7,13 @@ finaliser) is printed and dropped. Forking worker processes runs such callbacks,
 that landed there was lost and the run finished with another exit code. Two defences:
 - the handler records that the signal came before it raises, so code that sees a symptom (a
   worker pool broken by the same SIGTERM) can tell, and the CLI can still exit 143;
-- `deferred()` blocks SIGTERM and SIGINT around a fork; one that arrives meanwhile stays pending
-  and is delivered, and raised, the moment the block ends.
+- `deferred()` holds SIGTERM and SIGINT back around a fork: their handlers only note them, and
+  the process mask keeps them from the forking thread, so one that arrives meanwhile is raised
+  the moment the block ends, by the handler that was in place before it.
 """
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,12 +44,33 @@ def reset() -> None:
 
 @contextmanager
 def deferred() -> Iterator[None]:
-    """SIGTERM and SIGINT held back while the block runs (fork here), delivered when it ends.
+    """SIGTERM and SIGINT held back while the block runs (fork here), raised when it ends.
 
-    A thread started inside the block (a pool's manager thread) inherits the mask and keeps the
-    signals blocked for good, so they reach the main thread only; a forked child inherits it
-    too and must unblock them itself (unblock)."""
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork, nothing to defer
+    Blocking them in the process mask covers only the calling thread (another thread may still
+    take the signal, and Python then runs the handler in the main thread wherever it is), so the
+    handlers are swapped too, for ones that only note the signal. A thread started inside the
+    block (a pool's manager thread) inherits the mask and keeps the signals blocked for good, so
+    they reach the main thread only; a forked child inherits mask and handlers and must set its
+    own and unblock them (unblock)."""
+    if threading.current_thread() is not threading.main_thread():
+        with _masked():  # only the main thread may set handlers; the mask still helps
+            yield
+        return
+    noted: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in _DEFERRED}
+    try:
+        with _masked():
+            yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        for signum in dict.fromkeys(noted):
+            signal.raise_signal(signum)  # the handler restored above deals with it now
+
+
+@contextmanager
+def _masked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no fork, no mask
         yield
         return
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)

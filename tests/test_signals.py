@@ -77,3 +77,32 @@ def test_the_handler_records_the_signal_before_raising():
     assert signals.terminated()
     signals.reset()
     assert not signals.terminated()
+
+
+def test_deferred_holds_a_signal_another_thread_takes():
+    """The mask covers the calling thread only: a signal another thread takes must still wait.
+    (In a fresh process: pytest-xdist's workers handle signals their own way.)"""
+    code = """
+import os, signal, threading
+from scanner import signals
+caught, fire, sent = [], threading.Event(), threading.Event()
+
+def helper():
+    fire.wait(10)
+    os.kill(os.getpid(), signal.SIGTERM)  # taken by this thread, which does not block it
+    sent.set()
+
+thread = threading.Thread(target=helper)
+thread.start()
+signal.signal(signal.SIGTERM, lambda *_: caught.append("term"))
+with signals.deferred():
+    fire.set()
+    sent.wait(10)
+    for _ in range(10000):  # bytecodes enough for Python to run a handler
+        pass
+    print("inside", caught)
+print("after", caught)
+thread.join()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout == "inside []\nafter ['term']\n", done.stderr
