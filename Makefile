@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install demo test lint bench docs clean
+.PHONY: help install demo test lint bench docs lambda clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -35,6 +35,10 @@ bench: $(STAMP)  ## measure collection (moto on loopback) and evaluation at scal
 
 docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA blocks
 	$(BIN)/python -m scanner.catalog_docs README.md
+
+LAMBDA_ARCH ?= arm64
+lambda: $(STAMP)  ## build the Lambda package for deploy/*.yaml (build/lambda/; LAMBDA_ARCH=arm64|x86_64)
+	$(BIN)/python deploy/build_lambda.py --arch $(LAMBDA_ARCH)
 
 clean:  ## remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache build dist scanner/engines/_native_input.*.so

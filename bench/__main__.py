@@ -3,6 +3,7 @@
 python -m bench                                   # the sizes the README quotes
 python -m bench --collect 100 --evaluate 1000 --evaluate-processes   # a quick look
 python -m bench --throttled 200                   # a quick look at collection under throttling
+python -m bench --collect --evaluate --evaluate-processes --throttled --html 20000  # HTML alone
 """
 
 import argparse
@@ -15,13 +16,15 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from bench import collection, evaluation, throttling
+from bench import collection, evaluation, html, throttling
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 TARGETS = {
     "per_repository_requests": 3,  # beyond the per-region calls
     "repositories_per_second": 2000,
     "peak_rss_mb_at_100k": 1024,
+    "html_megabytes_at_100k": 25,
+    "html_interactive_seconds_at_100k": 10,
 }
 
 
@@ -38,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         help="evaluation sizes measured again with --processes (forked workers)",
     )
     parser.add_argument("--throttled", type=int, nargs="*", default=[5000], metavar="N")
+    parser.add_argument(
+        "--html",
+        type=int,
+        nargs="*",
+        default=[20_000, 100_000],
+        metavar="N",
+        help="HTML report sizes: megabytes and time to interactive in headless Chromium",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -51,12 +62,15 @@ def main(argv: list[str] | None = None) -> int:
         "evaluation": evaluation.run(args.evaluate, workers=args.workers)
         + evaluation.run(args.evaluate_processes, workers=args.workers, processes=True),
         "throttling": throttling.run(args.throttled),
+        "html": html.run(args.html),
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(table(report))
     if report["throttling"]:
         print("\n" + throttling_table(report["throttling"]))
+    if report["html"]:
+        print("\n" + html_table(report["html"]))
     print(f"\nwritten to {args.output}")
     return 0
 
@@ -117,6 +131,29 @@ def throttling_table(rows: list[dict]) -> str:
             f"{r['extra_seconds']} ({r['extra_percent']}%)",
             r["collection_errors"],
             "yes" if r["same_verdicts"] else f"NO ({r['cells']} cells)",
+        ]
+        for r in rows
+    ]
+    return tabulate(body, headers=headers)
+
+
+def html_table(rows: list[dict]) -> str:
+    headers = [
+        "repositories",
+        "verdicts",
+        "HTML MB",
+        "render s",
+        "interactive ms (in page)",
+        "headless run s (blank page s)",
+    ]
+    body = [
+        [
+            r["repositories"],
+            r["verdicts"],
+            r["megabytes"],
+            r["render_seconds"],
+            r.get("ready_ms", r.get("chromium")),
+            f"{r.get('headless_seconds')} ({r.get('blank_page_seconds')})",
         ]
         for r in rows
     ]

@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from scanner import strict_yaml
 from scanner.config_parameters import CONTROL_PARAMETERS, control_values, default_values
 from scanner.errors import InputError
 from scanner.fileio import read_text
@@ -57,16 +56,7 @@ class Config:
 def load_config(path: str | Path | None) -> Config:
     if path is None:
         return Config()
-    try:
-        raw = yaml.safe_load(read_text(path, "configuration"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise InputError(f"{path}: configuration is not valid YAML{where}") from None
-    except ValueError as exc:  # an integer of more digits than Python converts (4,300)
-        reason = str(exc).split(";")[0]
-        problem = f"configuration holds a value YAML cannot read ({reason})"
-        raise InputError(f"{path}: {problem}") from None
+    raw = strict_yaml.load(read_text(path, "configuration"), "configuration", str(path))
     return config_from_mapping(raw or {}, source=str(path))
 
 

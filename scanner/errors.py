@@ -10,7 +10,8 @@ class ExitCode(IntEnum):
     OK = 0
     FAILURES = 1  # failures at or above --fail-on
     USAGE = 2  # bad arguments or unreadable input
-    UNDECIDED = 3  # collection errors left cells undecided
+    UNDECIDED = 3  # the run is incomplete: ERROR cells or collection errors
+    INTERNAL = 4  # a bug in ecrscan: an exception nothing anticipated
     INTERRUPTED = 130  # SIGINT (128 + 2)
     TERMINATED = 143  # SIGTERM (128 + 15)
 

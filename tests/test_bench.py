@@ -3,7 +3,7 @@
 import io
 import json
 
-from bench import collection, evaluation
+from bench import collection, evaluation, html
 from bench.__main__ import table
 from bench.moto_counting import COUNTS_PATH, RequestCounter
 
@@ -78,3 +78,11 @@ def test_evaluation_bench_counts_worker_processes():
     if figures["peak_pss_mb"] is not None:  # Linux: the process tree was sampled
         assert figures["peak_pss_mb"] > 0
     assert "processes" in table({"collection": [], "evaluation": [figures]})
+
+
+def test_html_bench_renders_and_opens_a_report():
+    figures = html.measure(150, runs=1)
+    assert figures["repositories"] == 150 and figures["verdicts"] > 150 * 10
+    assert figures["megabytes"] > 0
+    if figures.get("chromium") != "not installed":
+        assert figures["ready_ms"] > 0 and figures["headless_seconds"] > 0

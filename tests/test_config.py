@@ -1,5 +1,6 @@
 import pytest
 
+from scanner import strict_yaml
 from scanner.config import Config, config_from_mapping, load_config
 from scanner.errors import InputError
 
@@ -76,3 +77,39 @@ def test_empty_file_means_defaults(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("# nothing set\n")
     assert load_config(path) == Config()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "allow_tag_exclusions: false\nallow_tag_exclusions: true\n",
+            r"duplicate key 'allow_tag_exclusions' \(first on line 1\)",
+        ),
+        ("trusted_accounts: " + "[" * 100 + "]" * 100 + "\n", "nested deeper than 64 levels"),
+        ("image_max_age_days: " + "9" * 5000 + "\n", "holds a value that cannot be read"),
+        (
+            "x0: &x0 [a, a, a, a, a, a, a, a]\n"
+            + "".join(f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 8)}]\n" for i in range(1, 8))
+            + "trusted_accounts: *x7\n",
+            "aliases expand to more than",
+        ),
+    ],
+)
+def test_configuration_that_could_mislead_or_stall_is_refused(tmp_path, text, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message) as raised:
+        load_config(path)
+    assert str(raised.value).startswith(f"{path}: configuration is not valid YAML") or (
+        "cannot be read" in str(raised.value)
+    )
+
+
+def test_merge_keys_are_not_duplicates(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("base: &base {organization_id: o-aaaaaaaaaa}\n")
+    # A merge key in a mapping of its own: keys beside it override the merged ones.
+
+    loaded = strict_yaml.load("a: &a {k: 1, j: 2}\nb: {<<: *a, k: 3}\n", "test", "t")
+    assert loaded["b"] == {"k": 3, "j": 2}

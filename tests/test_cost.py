@@ -71,11 +71,10 @@ def test_transition_and_pull_based_rules_save_nothing():
 
 def _estate():
     managed = repository_record("team/managed")
-    managed["derived"]["lifecyclePolicy"] = {
-        "document": {
-            "rules": [rule(1, tagStatus="any", countType="imageCountMoreThan", countNumber=1)]
-        }
-    }
+    document = {"rules": [rule(1, tagStatus="any", countType="imageCountMoreThan", countNumber=1)]}
+    # The raw field and its parsed form agree, as the collector writes them (else: ERROR).
+    managed["lifecyclePolicy"] = {"lifecyclePolicyText": json.dumps(document)}
+    managed["derived"]["lifecyclePolicy"] = {"document": document}
     unmanaged = repository_record("team/unmanaged")
     for record, images in (
         (managed, [image(1, tags=["2"]), image(9, tags=["1"], size=3 * GIB)]),

@@ -14,6 +14,7 @@ from scanner.evaluate.results import Result, Results, load_results
 from scanner.fileio import write_json_atomic
 from scanner.render import json_format
 from scanner.resources import policy_dir
+from scanner.text_safety import safe_json_chunk
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +39,14 @@ def test_the_pieces_make_exactly_the_document_json_dumps_makes(results):
     )
     with_awkward = Results(results.metadata, [*results.results, awkward])
     for case in (results, Results(results.metadata, []), with_awkward):
-        expected = json.dumps(case.to_document(), indent=2, ensure_ascii=False) + "\n"
+        # json.dumps's text, with the separator and control characters it leaves raw
+        # (U+2028 here) written as \\u escapes: the same document, inert when printed.
+        dumped = json.dumps(case.to_document(), indent=2, ensure_ascii=False) + "\n"
+        expected = safe_json_chunk(dumped)
         assert "".join(json_format.chunks(case)) == expected
         assert json_format.render(case) == expected
+        assert json.loads(expected) == json.loads(dumped)
+    assert "\\u2028" in json_format.render(with_awkward)
 
 
 def test_cli_json_output_is_streamed_and_reads_back(tmp_path):

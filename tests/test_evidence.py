@@ -135,3 +135,12 @@ def test_every_file_ecrscan_writes_goes_through_the_atomic_writer():
         for line, call in _direct_writes(ast.parse(path.read_text(encoding="utf-8")))
     ]
     assert offenders == [], "write through scanner.fileio.write_text_atomic instead"
+
+
+def test_every_time_ecrscan_records_is_utc_with_z(tmp_path):
+    """One instant, one spelling: auditors compare these across files."""
+    metadata = _evaluate(tmp_path, snapshot_factory.snapshot())
+    evaluation = metadata["evidence"]["evaluation"]
+    for text in (metadata["evaluated_at"], evaluation["started_at"], evaluation["finished_at"]):
+        assert text.endswith("Z") and "+" not in text, text
+        assert _time(text).tzinfo is not None

@@ -71,8 +71,8 @@ def test_verdict_per_requirement_in_framework_then_numeric_order():
         "ECR.2": "MET WITH WAIVERS",  # an accepted failure is not a pass
         "ECR.3": "UNDECIDED",  # an ERROR outranks the FAIL: the audit is incomplete
         "ECR.10": "NOT APPLICABLE",
-        "AC-3": "FAILED",
-        "AC-6": "FAILED",
+        "AC-3": "FAIL",
+        "AC-6": "FAIL",
     }
     assert found[("aws-fsbp", "ECR.3")].counts == {"FAIL": 1, "ERROR": 1}
     assert [r.resource_name for r in found[("nist-800-53-r5", "AC-3")].failing] == ["b"]

@@ -142,7 +142,8 @@ def test_cli_records_lists_shows_and_imports(tmp_path, capsys, monkeypatch):
     other.write_text(json.dumps(_results("FAIL").to_document()))
     assert main(["history", "import", str(results_file), str(other)]) == 0
     out = capsys.readouterr().out
-    assert "already recorded as scan 1" in out and "recorded as scan 2" in out
+    assert "already imported: this exact results file is scan 1" in out
+    assert "recorded as scan 2" in out
 
     assert main(["history", "list", "--format", "json"]) == 0
     listed = json.loads(capsys.readouterr().out)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import main
-from scanner.iac import Settings, load_sources
+from scanner.iac import Settings, display_path, load_sources
 
 DATA = Path(__file__).parent / "data" / "iac"
 PLAN, TEMPLATE = str(DATA / "plan.json"), str(DATA / "template.yaml")
@@ -95,10 +95,14 @@ def test_plan_reads_modules_aliases_deletions_and_existing_resources(plan_result
     cells = _cells(document)
     ingress = cells[("platform/ingress", TAG)]
     assert ingress["region"] == "us-east-1"  # module given provider aws.us
+    address = "module.ingress.aws_ecr_repository.this"
+    plan = display_path(PLAN)
     assert ingress["source"] == {
-        "file": PLAN,
-        "address": "module.ingress.aws_ecr_repository.this",
+        "file": plan,
+        "address": address,
+        "id": f"iac:{plan}#repository/{address}",
     }
+    assert ingress["resource_id"] == ingress["source"]["id"]
     assert ingress["exception"] == {
         "kind": "suppression",
         "reason": "ingress images are pinned by digest - OPS-142",
@@ -106,7 +110,7 @@ def test_plan_reads_modules_aliases_deletions_and_existing_resources(plan_result
     assert all(r["account_id"] == ACCOUNT for r in document["results"])  # caller identity
     assert "legacy/old" not in {r["resource_name"] for r in document["results"]}  # deleted
     assert cells[("team/api", POLICY)]["resource_id"] == (
-        f"arn:aws:ecr:eu-west-1:{ACCOUNT}:repository/team/api"
+        f"iac:{plan}#repository/aws_ecr_repository.api"
     )
     worker = cells[("team/worker", POLICY)]["reason"]
     assert "aws_ecr_repository_policy.worker.policy is known only after apply" in worker
@@ -120,10 +124,12 @@ def test_plan_reads_modules_aliases_deletions_and_existing_resources(plan_result
 def test_template_reads_intrinsics_lines_and_conditions(template_results):
     _, document = template_results
     cells = _cells(document)
+    template = display_path(TEMPLATE)
     assert cells[("team/api", TAG)]["source"] == {
-        "file": TEMPLATE,
+        "file": template,
         "logical_id": "ApiRepository",
         "line": 24,
+        "id": f"iac:{template}#repository/ApiRepository",
     }
     assert "debug/tools" not in {r["resource_name"] for r in document["results"]}  # condition
     assert "ReleaseBucket has no default" in cells[("team/worker", LIFE)]["reason"]
@@ -189,7 +195,13 @@ def test_json_template_and_short_forms_reach_the_same_records(tmp_path):
     snapshot = load_sources([str(path)], Settings(account_id=ACCOUNT, region="eu-west-1"))
     [record] = snapshot["inventory"][0]["repositories"]
     assert record["repository"]["repositoryName"] == "team/json"
-    assert record["source"] == {"file": str(path), "logical_id": "Repo", "line": 4}
+    where = display_path(str(path))
+    assert record["source"] == {
+        "file": where,
+        "logical_id": "Repo",
+        "line": 4,
+        "id": f"iac:{where}#repository/Repo",
+    }
     assert "parseError" in record["derived"]["repositoryPolicy"]
 
 

@@ -183,7 +183,7 @@ def test_bundle_usage_errors(tmp_path, capsys):
     assert main(["bundle", "--output", str(target), "--config", str(bad)]) == 2
     assert "storage_price_per_gb_month" in capsys.readouterr().err
     assert main(["bundle", "--output", str(tmp_path)]) == 2  # a directory
-    assert "cannot write the bundle" in capsys.readouterr().err
+    assert "is a directory" in capsys.readouterr().err
     assert not target.exists()
 
 

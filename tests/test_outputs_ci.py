@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 
 from scanner.cli import main
+from scanner.iac import display_path
 
 DATA = Path(__file__).parent / "data" / "iac"
 TEMPLATE = str(DATA / "template.yaml")
@@ -34,10 +35,9 @@ def _sarif_schema():
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("outputs")
-    argv = ["iac", *CFN, "--controls", CORE, "--format", "markdown"]
+    argv = ["iac", *CFN, "--controls", CORE, "--format", f"markdown={folder / 'comment.md'}"]
     for name in ("sarif", "junit", "json"):
         argv += ["--format", f"{name}={folder / name}"]
-    argv += ["--output", str(folder / "comment.md")]
     code = main(argv)
     return code, {p.name: p.read_text() for p in folder.iterdir()}
 
@@ -65,7 +65,7 @@ def test_sarif_validates_and_points_at_the_source(outputs):
     legacy = by_key[("ecr-tag-immutability", "LegacyRepository")]
     assert legacy["level"] == "warning" and legacy["baselineState"] == "new"
     physical = legacy["locations"][0]["physicalLocation"]
-    assert physical["artifactLocation"]["uri"] == Path(TEMPLATE).as_posix()
+    assert physical["artifactLocation"]["uri"] == display_path(TEMPLATE)
     assert physical["region"]["startLine"] == 60
     critical = by_key[("ecr-repository-policy", "SharedRepository")]
     assert critical["level"] == "error"
@@ -88,7 +88,7 @@ def test_junit_has_one_case_per_control_and_resource(outputs):
     suite = root.find("./testsuite[@name='ecr-tag-immutability']")
     legacy = suite.find("testcase[@name='legacy/monolith (123456789012/eu-west-1)']")
     assert "MUTABLE" in legacy.find("failure").get("message")
-    assert legacy.get("file") == TEMPLATE and legacy.get("line") == "60"
+    assert legacy.get("file") == display_path(TEMPLATE) and legacy.get("line") == "60"
     ingress = suite.find("testcase[@name='platform/ingress (123456789012/eu-west-1)']")
     assert "pinned by digest" in ingress.find("skipped").get("message")
 
@@ -96,9 +96,11 @@ def test_junit_has_one_case_per_control_and_resource(outputs):
 def test_markdown_summary_for_a_pull_request(outputs):
     _, files = outputs
     comment = files["comment.md"]
-    assert comment.startswith("## ecrscan\n\n**5 new failure(s)**, 2 undecided (ERROR).")
+    # No --baseline: failures are failures, not "new" ones.
+    assert comment.startswith("## ecrscan\n\n**5 failure(s)**, 2 undecided (ERROR).")
     assert "### Failures (5)" in comment
     assert "| CRITICAL | `ecr-repository-policy` | shared/base |" in comment
+    assert "new failure" not in comment
     assert "### Suppressed (1)" in comment
     assert "ingress images are pinned by digest (OPS-142)" in comment
 
@@ -123,18 +125,22 @@ def test_baseline_fails_only_on_new_failures(capsys, tmp_path):
         m.startswith("FAIL, known in the baseline: imageTagMutability is MUTABLE") for m in skipped
     )
 
-    changed = (
-        Path(TEMPLATE)
-        .read_text()
-        .replace(
-            "      RepositoryName: team/api\n      ImageTagMutability: IMMUTABLE",
-            "      RepositoryName: team/api\n      ImageTagMutability: MUTABLE",
-        )
+
+def test_baseline_follows_the_file_not_its_lines(tmp_path):
+    """The pull request edits the template the baseline was made from: a new failure fails,
+    a known one does not, though every line moved."""
+    template = tmp_path / "stack.yaml"
+    template.write_text(Path(TEMPLATE).read_text())
+    argv = ["iac", str(template), "--account-id", "123456789012", "--region", "eu-west-1"]
+    argv += ["--controls", "ecr-tag-immutability"]
+    baseline = tmp_path / "baseline.json"
+    assert main([*argv, "--format", f"json={baseline}"]) == 1
+    changed = template.read_text().replace(
+        "      RepositoryName: team/api\n      ImageTagMutability: IMMUTABLE",
+        "      RepositoryName: team/api\n      ImageTagMutability: MUTABLE",
     )
-    template = tmp_path / "changed.yaml"
-    template.write_text(changed)
+    template.write_text("# moved down a line\n" + changed)
     out = tmp_path / "now.json"
-    argv = ["iac", str(template), "--account-id", "123456789012", "--region", "eu-west-1", *args]
     code = main([*argv, "--baseline", str(baseline), "--format", f"json={out}"])
     assert code == 1  # team/api is a new failure; line numbers play no part in the match
     statuses = {

@@ -20,7 +20,8 @@ from scanner.config import Config
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.evaluator import evaluate_snapshot
-from scanner.iac import Settings, cfn_yaml, load_sources
+from scanner.iac import Settings, load_sources
+from scanner.iac.cloudformation import yaml_reader
 from scanner.resources import policy_dir
 
 DATA = Path(__file__).parent / "data" / "iac"
@@ -39,7 +40,7 @@ json_values = st.recursive(
 
 @cache
 def _originals() -> dict[str, Any]:
-    template = cfn_yaml.load((DATA / "template.yaml").read_text(), "template.yaml")
+    template = yaml_reader.load((DATA / "template.yaml").read_text(), "template.yaml")
     return {
         "plan.json": json.loads((DATA / "plan.json").read_text()),
         "template.json": json.loads(json.dumps(template)),  # intrinsics as plain Fn:: objects

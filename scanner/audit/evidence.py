@@ -10,17 +10,13 @@ anyone can recompute:
     ensure_ascii=False).encode()).hexdigest())' snapshot.json
 """
 
-import datetime as dt
 import hashlib
 import json
 from typing import Any
 
 from scanner import __version__
+from scanner.clock import utc_now
 from scanner.evaluate.results import Results
-
-
-def utc_now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def canonical_digest(document: Any) -> str:

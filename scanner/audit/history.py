@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from scanner.audit.evidence import canonical_digest, utc_now
+from scanner.audit.evidence import canonical_digest
+from scanner.clock import utc_now
 from scanner.errors import InputError
 from scanner.evaluate.results import RESULT_FIELDS, Result, Results
 
@@ -157,6 +158,21 @@ def load_scan(connection: sqlite3.Connection, scan_id: int) -> Results:
         )
     ]
     return Results(json.loads(row[0]), results)
+
+
+def same_evidence(connection: sqlite3.Connection, scan_id: int) -> list[int]:
+    """Other scans that judged the same snapshot with the same policies and configuration (a
+    results file evaluated again, or recorded by `--history` and then imported)."""
+    rows = connection.execute(
+        "SELECT other.id FROM scans AS this JOIN scans AS other"
+        " ON other.snapshot_digest = this.snapshot_digest"
+        " AND other.policy_digest IS this.policy_digest"
+        " AND other.config_digest IS this.config_digest"
+        " WHERE this.id = ? AND other.id != this.id AND this.snapshot_digest IS NOT NULL"
+        " ORDER BY other.id",
+        (scan_id,),
+    )
+    return [row[0] for row in rows]
 
 
 def latest_ids(connection: sqlite3.Connection, count: int) -> list[int]:

@@ -25,7 +25,7 @@ def merge(shards: list[tuple[str, Results]]) -> Results:
     first_path, first = shards[0]
     for path, shard in shards[1:]:
         for key, what in _MUST_MATCH.items():
-            if _canonical(shard.metadata.get(key)) != _canonical(first.metadata.get(key)):
+            if canonical(shard.metadata.get(key)) != canonical(first.metadata.get(key)):
                 raise InputError(f"{path}: {what} differs from {first_path}'s; cannot merge")
     _refuse_overlapping_scopes(shards)
     results = _disjoint_results(shards)
@@ -95,11 +95,11 @@ def _merged_metadata(shards: list[tuple[str, Results]]) -> dict:
     metadata["snapshot_errors"] = [
         e for _, shard in shards for e in shard.metadata.get("snapshot_errors") or ()
     ]
-    metadata["shards"] = [_shard_summary(path, shard) for path, shard in shards]
+    metadata["shards"] = [shard_summary(path, shard) for path, shard in shards]
     return metadata
 
 
-def _shard_summary(path: str, shard: Results) -> dict:
+def shard_summary(path: str, shard: Results) -> dict:
     metadata = shard.metadata
     return {
         "file": str(path),
@@ -111,5 +111,5 @@ def _shard_summary(path: str, shard: Results) -> dict:
     }
 
 
-def _canonical(value) -> str:
+def canonical(value) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)

@@ -10,7 +10,7 @@ and a PASS needs no excuse.
 import dataclasses
 from typing import Any
 
-from scanner.evaluate.documents import vpc_arn
+from scanner.evaluate.documents import declared_id, vpc_arn
 from scanner.evaluate.results import Results
 
 SuppressionMap = dict[str, dict[str, str]]  # resource_id -> control_id -> reason
@@ -23,10 +23,10 @@ def suppressions_by_resource(snapshot: dict[str, Any]) -> SuppressionMap:
     for scope in snapshot.get("inventory") or []:
         account, region = scope["account_id"], scope["region"]
         for record in scope.get("repositories") or []:
-            _add(found, record["repository"]["repositoryArn"], record)
+            _add(found, declared_id(record) or record["repository"]["repositoryArn"], record)
         for record in (scope.get("network") or {}).get("vpcs") or []:
             vpc_id = record["vpc"]["VpcId"]
-            _add(found, vpc_arn(partition, region, account, vpc_id), record)
+            _add(found, declared_id(record) or vpc_arn(partition, region, account, vpc_id), record)
     return found
 
 

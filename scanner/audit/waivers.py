@@ -13,6 +13,7 @@ Only FAIL is ever waived: an ERROR means the audit is incomplete, and no waiver 
 
 import dataclasses
 import datetime as dt
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from scanner import strict_yaml
 from scanner.errors import InputError
 from scanner.evaluate.results import Result, Results
 from scanner.fileio import read_text
@@ -37,13 +39,14 @@ SELECTOR_FIELDS = {
 # `repository` and `vpc` also pin the resource type, so `repository: "*"` never selects a VPC.
 _SELECTOR_TYPES = {"repository": "repository", "vpc": "vpc"}
 _TEXT_FIELDS = ("control", "reason", "approver")
-KNOWN_KEYS = (*_TEXT_FIELDS, "expires", *SELECTOR_FIELDS)
+KNOWN_KEYS = (*_TEXT_FIELDS, "expires", "all", *SELECTOR_FIELDS)
+MAX_WAIVER_DAYS = 365  # how far ahead an expiry may lie, unless the auditor allows more
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text, so a bad date is reported against its waiver."""
+class _Loader(strict_yaml.StrictLoader):
+    """StrictLoader that leaves dates as text, so a bad date is reported against its waiver."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -60,6 +63,7 @@ class Waiver:
     reason: str
     approver: str
     expires: dt.date
+    everything: bool = False  # `all: true`: every resource of the control, said on purpose
 
     def active_on(self, today: dt.date) -> bool:
         return today <= self.expires
@@ -81,9 +85,12 @@ class Waiver:
             "reason": self.reason,
             "approver": self.approver,
             "expires": self.expires.isoformat(),
-            "selector": dict(self.selector),
+            "selector": self.described_selector(),
             "waiver": self.number,
         }
+
+    def described_selector(self) -> dict[str, Any]:
+        return {"all": True} if self.everything else dict(self.selector)
 
 
 @dataclass(frozen=True)
@@ -132,13 +139,8 @@ def load_waivers(path: str | Path) -> WaiverFile:
     """Read and validate a waiver file; any fault is an InputError naming the entry and field."""
     text = read_text(path, "waiver file")
     source = str(path)
-    try:
-        raw = yaml.load(text, Loader=_Loader)  # a SafeLoader; dates stay text
-        lines = _entry_lines(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise InputError(f"{source}: waiver file is not valid YAML{where}") from None
+    raw = strict_yaml.load(text, "waiver file", source, loader=_Loader)  # dates stay text
+    lines = _entry_lines(text)
     entries = _entries(raw, source)
     waivers = tuple(
         _waiver(entry, number, f"{source}: waiver {number}{_at_line(lines, number)}")
@@ -146,6 +148,29 @@ def load_waivers(path: str | Path) -> WaiverFile:
     )
     digest = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     return WaiverFile(source, digest, waivers)
+
+
+def check_rules(
+    waiver_file: WaiverFile, known_controls: set[str], today: dt.date, max_days: int
+) -> None:
+    """What a waiver file must also respect to be used: controls that exist (a typo would
+    otherwise leave a failure standing while the file looks reviewed), and an expiry no further
+    ahead than the auditor allows (waivers are renewed on purpose, not set for a decade)."""
+    try:
+        limit = today + dt.timedelta(days=max_days)
+    except OverflowError:  # --as-of 9999-12-31: nothing lies further ahead
+        limit = dt.date.max
+    for waiver in waiver_file.waivers:
+        where = f"{waiver_file.source}: waiver {waiver.number}"
+        if waiver.control not in known_controls:
+            close = difflib.get_close_matches(waiver.control, sorted(known_controls), n=1)
+            hint = f"; did you mean {close[0]}?" if close else " (see `ecrscan controls`)"
+            raise InputError(f"{where}: unknown control {waiver.control!r}{hint}")
+        if waiver.expires > limit:
+            raise InputError(
+                f"{where}: expires {waiver.expires.isoformat()} is more than {max_days} days "
+                f"after {today.isoformat()}; renew waivers instead, or raise --max-waiver-days"
+            )
 
 
 def apply_waivers(results: Results, waiver_file: WaiverFile, today: dt.date) -> WaiverOutcome:
@@ -227,7 +252,7 @@ def _entry(waiver: Waiver, tally: _Tally, today: dt.date, evaluated: set[str]) -
     return {
         "waiver": waiver.number,
         "control": waiver.control,
-        "selector": dict(waiver.selector),
+        "selector": waiver.described_selector(),
         "reason": waiver.reason,
         "approver": waiver.approver,
         "expires": waiver.expires.isoformat(),
@@ -239,7 +264,9 @@ def _entry(waiver: Waiver, tally: _Tally, today: dt.date, evaluated: set[str]) -
     }
 
 
-def _describe(selector: dict[str, str]) -> str:
+def _describe(selector: dict[str, Any]) -> str:
+    if selector.get("all") is True:
+        return "every resource"
     return ", ".join(f"{key} {value}" for key, value in selector.items())
 
 
@@ -281,14 +308,39 @@ def _waiver(entry: Any, number: int, where: str) -> Waiver:
     selector = {
         key: _selector_value(key, entry[key], where) for key in SELECTOR_FIELDS if key in entry
     }
-    if not selector:
-        raise InputError(
-            f"{where}: name at least one of {', '.join(SELECTOR_FIELDS)}; "
-            "a waiver never covers a whole control everywhere by accident"
-        )
+    everything = _everything(entry.get("all", False), selector, where)
     if "repository" in selector and "vpc" in selector:
         raise InputError(f"{where}: a waiver selects a repository or a VPC, not both")
-    return Waiver(number, selector=selector, expires=_date(entry.get("expires"), where), **text)
+    expires = _date(entry.get("expires"), where)
+    return Waiver(number, selector=selector, expires=expires, everything=everything, **text)
+
+
+def _everything(value: Any, selector: dict[str, str], where: str) -> bool:
+    """A waiver covers a whole control only when it says `all: true`: never through a selector
+    that happens to match everything (`repository: '*'`), nor through no selector at all."""
+    if value not in (True, False):
+        raise InputError(f"{where}: all must be true or false")
+    if value and selector:
+        raise InputError(f"{where}: all: true selects every resource; drop the selectors")
+    if value:
+        return True
+    if not selector:
+        raise InputError(
+            f"{where}: name at least one of {', '.join(SELECTOR_FIELDS)}, or say all: true; "
+            "a waiver never covers a whole control everywhere by accident"
+        )
+    if all(_matches_anything(pattern) for pattern in selector.values()):
+        key, pattern = next(iter(selector.items()))
+        raise InputError(
+            f"{where}: {key} {pattern!r} selects every resource of the control; say all: true "
+            "if that is meant"
+        )
+    return False
+
+
+def _matches_anything(pattern: str) -> bool:
+    """A glob of only `*` (and at most one `?`, since no name is empty) matches any name."""
+    return "*" in pattern and not pattern.replace("*", "").replace("?", "", 1)
 
 
 def _text(value: Any, name: str, where: str) -> str:

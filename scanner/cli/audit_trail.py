@@ -11,7 +11,13 @@ from typing import Any
 
 from scanner.audit import history
 from scanner.audit.evidence import attach_evidence
-from scanner.audit.waivers import apply_waivers, load_waivers, today_utc
+from scanner.audit.waivers import (
+    MAX_WAIVER_DAYS,
+    apply_waivers,
+    check_rules,
+    load_waivers,
+    today_utc,
+)
 from scanner.evaluate.results import Results
 
 
@@ -28,6 +34,14 @@ def add_waiver_options(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="judge waiver expiry on this date (default: today, UTC)",
     )
+    group.add_argument(
+        "--max-waiver-days",
+        type=_days,
+        default=MAX_WAIVER_DAYS,
+        metavar="DAYS",
+        help=f"refuse a waiver that expires more than DAYS after --as-of (default: "
+        f"{MAX_WAIVER_DAYS})",
+    )
 
 
 def add_history_options(parser: argparse.ArgumentParser) -> None:
@@ -42,11 +56,15 @@ def add_history_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def prepare(args: argparse.Namespace) -> None:
+def prepare(args: argparse.Namespace, known_controls: set[str]) -> None:
     """Read the waiver file and open the history database before any work: a typo found after
-    a long organisation-wide scan would waste it."""
+    a long organisation-wide scan would waste it. known_controls: every control id a waiver may
+    name (the catalogue's, and for a stored results file also the ones it was judged with)."""
     path = getattr(args, "waivers", None)
     args.waiver_file = load_waivers(path) if path else None
+    if args.waiver_file is not None:
+        today = args.as_of or today_utc()
+        check_rules(args.waiver_file, known_controls, today, args.max_waiver_days)
     if _records_history(args):
         with history.open_history(args.db):
             pass
@@ -84,6 +102,12 @@ def finish(
 
 def _records_history(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "history", False) or getattr(args, "db", None))
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days (1 or more)")
+    return int(text)
 
 
 def _date(text: str) -> dt.date:

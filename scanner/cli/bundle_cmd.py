@@ -7,7 +7,6 @@ from pathlib import Path
 
 from scanner.cli.options import config_from
 from scanner.engines.opa_bundle import bundle_files, tarball
-from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies, policy_digest
 from scanner.fileio import write_bytes_atomic
 from scanner.resources import policy_dir
@@ -46,10 +45,7 @@ def run(args: argparse.Namespace) -> int:
         entrypoints,
         policy_digest(policies.modules),
     )
-    try:
-        write_bytes_atomic(tarball(files), args.output)
-    except OSError as exc:
-        raise InputError(f"{args.output}: cannot write the bundle: {exc.strerror or exc}") from None
+    write_bytes_atomic(tarball(files), args.output)  # a bad target is one InputError line
     print(
         f"ecrscan: wrote {args.output}: {len(entrypoints)} controls, {len(files) - 2} modules "
         f"with the batch package, configuration as data.json",

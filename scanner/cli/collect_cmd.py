@@ -38,6 +38,14 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
         "--endpoint-url", metavar="URL", help="send every AWS call here (emulators such as moto)"
     )
     group.add_argument(
+        "--repository",
+        action="append",
+        metavar="NAME",
+        help="collect only this repository (repeat for several) with the registry settings, in "
+        "a handful of requests; VPC controls are regional and run only when --controls names "
+        "them. Its results merge into a full scan's with `ecrscan merge FULL --update ...`",
+    )
+    group.add_argument(
         "--max-workers",
         type=int,
         default=8,
@@ -53,6 +61,7 @@ def collect(args: argparse.Namespace) -> dict:
     from scanner.collect.progress import Progress
 
     plan = account_plan(args)  # refuse bad account options before any AWS call
+    selection = repository_selection(args)
     session = open_session(args.profile)
     regions = args.region or [session.region_name or "us-east-1"]
     return collect_snapshot(
@@ -63,7 +72,26 @@ def collect(args: argparse.Namespace) -> dict:
         accounts=plan,
         progress=Progress.on(sys.stderr, quiet=args.quiet),
         clients=client_factory(args, session),
+        selection=selection,
     )
+
+
+# ECR's repository name rule (2 to 256 characters).
+_REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+
+
+def repository_selection(args: argparse.Namespace):
+    """The Selection `--repository` asks for, or None for a full scan."""
+    from scanner.collect.targeted import Selection
+
+    names = getattr(args, "repository", None)
+    if not names:
+        return None
+    for name in names:
+        if not (2 <= len(name) <= 256 and _REPOSITORY_NAME.match(name)):
+            raise InputError(f"--repository {name!r} is not an ECR repository name")
+    network = getattr(args, "repository_network", False)
+    return Selection(tuple(dict.fromkeys(names)), network=network)
 
 
 def add_retry_options(group) -> None:

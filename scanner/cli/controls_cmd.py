@@ -18,7 +18,12 @@ def register(commands) -> None:
         help="list the controls and what they check",
         description="List every control: id, resource type, severity, desired state.",
     )
-    parser.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["table", "markdown", "json"],
+        default="table",
+        help="table (default), markdown (the README's table) or json (each control's metadata)",
+    )
     parser.add_argument(
         "--policy-dir", metavar="DIR", type=Path, help="list the controls in DIR instead"
     )

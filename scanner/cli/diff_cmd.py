@@ -5,7 +5,6 @@ id, or `latest` / `previous` (the two newest stored scans); an existing file alw
 """
 
 import argparse
-import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from scanner.audit.diff import Diff, compare
 from scanner.cli.options import emit
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.results import Result, Results, load_results
+from scanner.text_safety import for_terminal, json_text, neutralise_log_commands
 
 _KEYWORDS = {"latest": 0, "previous": 1}
 
@@ -37,7 +37,12 @@ def register(commands) -> None:
     parser.add_argument("old", metavar="OLD", help="the earlier scan")
     parser.add_argument("new", metavar="NEW", help="the later scan")
     parser.add_argument("--db", metavar="FILE", help="history database for scan ids")
-    parser.add_argument("--format", choices=["table", "json"], default="table")
+    parser.add_argument(
+        "--format",
+        choices=["table", "json"],
+        default="table",
+        help="table (default) or json (every change, with both results)",
+    )
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
     parser.add_argument(
         "--fail-on-new", action="store_true", help="exit 1 when there are new failures"
@@ -48,7 +53,7 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     old, new = _side(args.old, args.db), _side(args.new, args.db)
     diff = compare(old.results, new.results)
-    text = _json(diff, old, new) if args.format == "json" else _table(diff, old, new)
+    text = _json(diff, old, new) if args.format == "json" else for_display(_table(diff, old, new))
     emit(text, args.output)
     return ExitCode.FAILURES if args.fail_on_new and diff.new_failures else ExitCode.OK
 
@@ -125,12 +130,17 @@ def _change_row(was: Result | None, now: Result | None) -> list[str]:
     return [either.control_id, _where(either), f"{before} -> {after}"]
 
 
+def for_display(text: str) -> str:
+    """The finished table with no line a CI runner would run (its cells are escaped already)."""
+    return neutralise_log_commands(text)
+
+
 def _header(old: Side, new: Side) -> str:
-    lines = [f"Comparing {old.label} ({_when(old)}) with {new.label} ({_when(new)})"]
+    lines = [for_terminal(f"Comparing {old.label} ({_when(old)}) with {new.label} ({_when(new)})")]
     old_digest = old.results.metadata.get("policy_digest")
     new_digest = new.results.metadata.get("policy_digest")
     if old_digest != new_digest:
-        lines.append(f"note: the policies differ ({old_digest} -> {new_digest})")
+        lines.append(for_terminal(f"note: the policies differ ({old_digest} -> {new_digest})"))
     return "\n".join(lines)
 
 
@@ -142,8 +152,13 @@ def _when(side: Side) -> str:
 def _section(title: str, rows: list[list], headers: list[str]) -> str:
     if not rows:
         return f"{title} (0)"
+    cells = [[for_terminal(cell) for cell in row] for row in rows]  # one line each, inert
     return f"{title} ({len(rows)})\n" + tabulate(
-        rows, headers=headers, tablefmt="simple", maxcolwidths=[None] * (len(headers) - 1) + [80]
+        cells,
+        headers=headers,
+        tablefmt="simple",
+        maxcolwidths=[None] * (len(headers) - 1) + [80],
+        disable_numparse=True,
     )
 
 
@@ -178,7 +193,7 @@ def _json(diff: Diff, old: Side, new: Side) -> str:
         "new_resources": [_resource(r) for r in diff.new_resources],
         "removed_resources": [_resource(r) for r in diff.removed_resources],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document, indent=2) + "\n"
 
 
 def _resource(result: Result) -> dict:

@@ -4,7 +4,6 @@ import argparse
 
 from scanner import snapshot as snapshots
 from scanner.audit.baseline import apply_baseline, gating
-from scanner.audit.evidence import utc_now
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
@@ -16,7 +15,12 @@ from scanner.cli.options import (
     policies_from,
 )
 from scanner.cli.pipeline import judge
+from scanner.clock import utc_now
+from scanner.evaluate.catalog import load_policies
 from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.render import RENDERERS
+from scanner.render.incomplete import warn_if_incomplete
+from scanner.resources import policy_dir
 
 
 def register(commands) -> None:
@@ -35,7 +39,9 @@ def register(commands) -> None:
     report = commands.add_parser(
         "report",
         help="render a results file again in any format",
-        description="Render a results file (from `--format json`) as a table, CSV or JSON.",
+        description="Render a results file (from `--format json`) again, in any format: "
+        + ", ".join(sorted(RENDERERS))
+        + ". Waivers and a baseline can be applied; the exit code gates as `evaluate` does.",
     )
     report.add_argument("results", metavar="RESULTS", help="results JSON file")
     audit_trail.add_waiver_options(report)
@@ -58,21 +64,29 @@ def register(commands) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     check_workers(args)
-    policies, config = policies_from(args), config_from(args)
-    audit_trail.prepare(args)
+    catalogue = load_policies(args.policy_dir or policy_dir())
+    policies, config = policies_from(args, catalogue), config_from(args)
+    audit_trail.prepare(args, catalogue.ids())
     snapshot = snapshots.load(args.snapshot)
     return publish(_judge(snapshot, policies, config, args), args)
 
 
 def run_report(args: argparse.Namespace) -> int:
-    audit_trail.prepare(args)
-    return publish(audit_trail.finish(load_results(args.results), args), args)
+    results = load_results(args.results)
+    judged_with = {c["id"] for c in results.controls}
+    audit_trail.prepare(args, load_policies(policy_dir()).ids() | judged_with)
+    return publish(audit_trail.finish(results, args), args)
 
 
 def run_scan(args: argparse.Namespace) -> int:
     check_workers(args)
-    policies, config = policies_from(args), config_from(args)  # fail fast, before AWS calls
-    audit_trail.prepare(args)
+    catalogue = load_policies(args.policy_dir or policy_dir())
+    policies, config = policies_from(args, catalogue), config_from(args)  # before AWS calls
+    # A --repository scan collects the region's network only when --controls asks for VPC ones.
+    args.repository_network = bool(args.controls) and any(
+        c.resource_type == "vpc" for c in policies.controls
+    )
+    audit_trail.prepare(args, catalogue.ids())
     snapshot = collect_cmd.collect(args)
     collected = utc_now()
     if args.save_snapshot:
@@ -97,4 +111,8 @@ def publish(results: Results, args: argparse.Namespace) -> int:
     if getattr(args, "baseline", None):
         apply_baseline(results, args.baseline)
     emit_all(results, args)
-    return exit_code(gating(results.results), args.fail_on)
+    incomplete = warn_if_incomplete(results.metadata)
+    if getattr(args, "soft_fail", False):
+        return 0
+    errors_from = args.fail_on if getattr(args, "errors_follow_fail_on", False) else "LOW"
+    return exit_code(gating(results.results), args.fail_on, errors_from, incomplete=incomplete)

@@ -1,7 +1,6 @@
 """`ecrscan history`: list, show and import the scans kept in the local history database."""
 
 import argparse
-import json
 from dataclasses import asdict
 
 from tabulate import tabulate
@@ -9,6 +8,7 @@ from tabulate import tabulate
 from scanner.audit import history
 from scanner.cli.options import add_output_options, emit, emit_all
 from scanner.evaluate.results import STATUSES, load_results
+from scanner.text_safety import for_terminal, json_text, neutralise_log_commands
 
 _DB_HELP = f"history database (default: {history.default_db_path()})"
 
@@ -27,7 +27,9 @@ def register(commands) -> None:
 
     listing = actions.add_parser("list", help="list the stored scans (the default)")
     _add_db(listing)
-    listing.add_argument("--format", choices=["table", "json"], default="table")
+    listing.add_argument(
+        "--format", choices=["table", "json"], default="table", help="table (default) or json"
+    )
     listing.set_defaults(handler=run_list)
 
     show = actions.add_parser("show", help="render one stored scan in any report format")
@@ -51,11 +53,12 @@ def run_list(args: argparse.Namespace) -> int:
     with history.open_history(args.db) as connection:
         scans = history.list_scans(connection)
     if args.format == "json":
-        emit(json.dumps([asdict(s) for s in scans], indent=2) + "\n", None)
+        emit(json_text([asdict(s) for s in scans], indent=2) + "\n", None)
     elif not scans:
         emit("No scans recorded yet: run `ecrscan scan --history`.\n", None)
     else:
-        emit(tabulate([_row(s) for s in scans], headers=_HEADERS) + "\n", None)
+        table = tabulate([_row(s) for s in scans], headers=_HEADERS, disable_numparse=True)
+        emit(neutralise_log_commands(table) + "\n", None)
     return 0
 
 
@@ -63,14 +66,15 @@ _HEADERS = ["id", "evaluated", "collected", "accounts", "regions", *STATUSES]
 
 
 def _row(scan: history.ScanRow) -> list:
-    return [
+    cells = [
         scan.id,
         scan.evaluated_at,
         scan.collected_at,
-        ", ".join(scan.accounts),
-        ", ".join(scan.regions),
+        ", ".join(str(a) for a in scan.accounts),
+        ", ".join(str(r) for r in scan.regions),
         *(scan.counts.get(status, 0) for status in STATUSES),
     ]
+    return [for_terminal(cell) for cell in cells]  # values from a results file: one line, inert
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -85,6 +89,18 @@ def run_import(args: argparse.Namespace) -> int:
     with history.open_history(args.db) as connection:
         for path, results in documents:
             scan_id, added = history.record(connection, results)
-            state = "recorded as" if added else "already recorded as"
-            print(f"{path}: {state} scan {scan_id}")
+            print(for_terminal(f"{path}: {_import_note(connection, scan_id, added)}"))
     return 0
+
+
+def _import_note(connection, scan_id: int, added: bool) -> str:
+    if not added:
+        return f"already imported: this exact results file is scan {scan_id}; not added again"
+    twins = history.same_evidence(connection, scan_id)
+    if not twins:
+        return f"recorded as scan {scan_id}"
+    earlier = ", ".join(str(t) for t in twins)
+    return (
+        f"recorded as scan {scan_id}; note: scan(s) {earlier} judged the same snapshot with "
+        "the same policies and configuration"
+    )

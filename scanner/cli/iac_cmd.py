@@ -20,6 +20,7 @@ from scanner.cli.pipeline import judge
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
 from scanner.iac import Settings, load_sources
+from scanner.iac.sources import parse_stack_env
 from scanner.iac.suppressions import check_known
 from scanner.resources import policy_dir
 
@@ -32,7 +33,13 @@ def register(commands) -> None:
         "CloudFormation templates (YAML or JSON) into a snapshot and judge it with the same "
         "controls. Values known only after apply are ERROR, never PASS.",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="plan JSON or template files")
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="Terraform plan JSON, CloudFormation templates, directories to walk for them, "
+        "CDK cloud assemblies (cdk.out)",
+    )
     parser.add_argument(
         "--account-id",
         metavar="ID",
@@ -44,6 +51,21 @@ def register(commands) -> None:
         metavar="REGION",
         help="the region a CloudFormation template is deployed to (Terraform plans name theirs "
         "in the provider; this is their fallback)",
+    )
+    parser.add_argument(
+        "--stack-env",
+        action="append",
+        default=[],
+        metavar="GLOB=aws://ACCOUNT/REGION",
+        help="the account and region of the sources whose path (or CDK stack name) matches "
+        "GLOB; repeatable, first match wins; overrides a CDK environment, --account-id and "
+        "--region (either part may be unknown-account / unknown-region)",
+    )
+    parser.add_argument(
+        "--skip-unrecognised",
+        action="store_true",
+        help="skip, with a note on stderr, a named file that is neither a Terraform plan nor a "
+        "CloudFormation template (as files found in a directory always are)",
     )
     parser.add_argument(
         "--save-snapshot", metavar="FILE", help="also keep the snapshot built from the sources"
@@ -64,7 +86,17 @@ def run(args: argparse.Namespace) -> int:
     ):
         raise InputError(f"--account-id {args.account_id!r} is not a 12-digit account id")
     settings = Settings(account_id=args.account_id or config.account_id, region=args.region)
-    snapshot = load_sources(args.paths, settings)
+    envs = [parse_stack_env(text) for text in args.stack_env]
+    notes: list[str] = []
+    snapshot = load_sources(
+        args.paths,
+        settings,
+        stack_envs=envs,
+        skip_unrecognised=args.skip_unrecognised,
+        notes=notes,
+    )
+    for note in notes:
+        print(f"ecrscan: note: {note}", file=sys.stderr)
     suppressions = suppressions_by_resource(snapshot)
     known = {c.id for c in catalogue.controls}
     for resource_id, by_control in suppressions.items():

@@ -24,13 +24,25 @@ def register(commands) -> None:
         "the read-only policy plus organizations:ListAccounts and sts:AssumeRole on role NAME "
         "in every account (the same NAME as scan --role-name)",
     )
+    parser.add_argument(
+        "--export",
+        action="store_true",
+        help="print instead the policy of the export role (`ecrscan export securityhub`): "
+        "securityhub:BatchImportFindings, and with --role-name sts:AssumeRole on that role "
+        "in each account whose findings it imports",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from scanner.collect import iam_policy
-    from scanner.collect.permissions import central_role_policy
+    from scanner.collect.permissions import central_role_policy, export_policy
 
-    document = central_role_policy(args.role_name) if args.role_name else iam_policy()
+    if args.export:
+        document = export_policy(args.role_name)
+    elif args.role_name:
+        document = central_role_policy(args.role_name)
+    else:
+        document = iam_policy()
     emit(json.dumps(document, indent=2) + "\n", None)
     return 0

@@ -9,8 +9,8 @@ from scanner.engines import AUTO, ENGINE_NAMES, OPA_URL_VARIABLE, EngineChoice, 
 from scanner.errors import InputError
 from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
-from scanner.fileio import write_chunks_atomic, write_text_atomic
-from scanner.render import RENDERERS, json_format
+from scanner.fileio import write_chunks_atomic, write_stdout
+from scanner.render import RENDERERS, display, json_format
 from scanner.resources import policy_dir
 
 
@@ -90,7 +90,22 @@ def add_output_options(parser: argparse.ArgumentParser, gate: bool = True) -> No
         help=f"output format: {', '.join(sorted(RENDERERS))} (default: table); repeat for "
         "several, each FORMAT=FILE to its file (--format table --format sarif=out.sarif)",
     )
-    group.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    group.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write here instead of stdout: a file is replaced atomically, a symlink is "
+        "followed, a FIFO or device is written in place",
+    )
+    group.add_argument(
+        "--wide",
+        action="store_true",
+        help="draw the table in full, however wide (default: fit the terminal, or 120 columns)",
+    )
+    group.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour, even on a terminal (the NO_COLOR variable does the same)",
+    )
     if gate:
         add_gate_option(group)
 
@@ -118,6 +133,10 @@ class _FormatAction(argparse.Action):
 def output_targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     """(format, file or None for stdout) per --format; a bare format goes to --output."""
     specs = getattr(args, "formats", None) or [(args.format, None)]
+    if args.output and any(path for _, path in specs):
+        raise InputError(
+            "--output cannot be combined with --format FORMAT=FILE; name every file in --format"
+        )
     targets = [(name, path or args.output) for name, path in specs]
     to_stdout = [name for name, path in targets if path is None]
     if len(to_stdout) > 1:
@@ -136,8 +155,22 @@ def emit_all(results, args: argparse.Namespace) -> None:
     for name, path in output_targets(args):
         if name in _STREAMED:
             emit_chunks(_STREAMED[name](results), path)
+        elif name in _DRAWN:
+            emit(RENDERERS[name](results, _display(args, path)), path)
         else:
             emit(RENDERERS[name](results), path)
+
+
+# The human views: their width and colour depend on where they go.
+_DRAWN = {"table", "framework", "cost"}
+
+
+def _display(args: argparse.Namespace, path: str | None) -> display.Display:
+    return display.choose(
+        to_terminal=path is None and sys.stdout.isatty(),
+        wide=getattr(args, "wide", False),
+        no_color=getattr(args, "no_color", False),
+    )
 
 
 # Formats written piece by piece: the same text as their renderer's, never one string in memory
@@ -149,10 +182,8 @@ def emit_chunks(chunks, output: str | None) -> None:
     """emit() for text that comes in pieces; a file is still replaced atomically."""
     if output:
         write_chunks_atomic(chunks, output)
-        return
-    for chunk in chunks:
-        sys.stdout.write(chunk)
-    sys.stdout.flush()
+    else:
+        write_stdout(chunks)
 
 
 def add_gate_option(group) -> None:
@@ -166,15 +197,28 @@ def add_gate_option(group) -> None:
         "CRITICAL",
     )
     group.add_argument(
+        "--errors-follow-fail-on",
+        action="store_true",
+        help="ERROR cells of controls below --fail-on do not make the exit code 3 (a gate on "
+        "HIGH is not blocked by an undecided MEDIUM cell)",
+    )
+    group.add_argument(
+        "--soft-fail",
+        action="store_true",
+        help="report, then exit 0 whatever the verdicts (usage errors still exit 2)",
+    )
+    group.add_argument(
         "--baseline",
         metavar="RESULTS",
-        help="an earlier results file (--format json): its failures (same control and resource) "
-        "stay visible but do not fail the gate; only new ones do",
+        help="an earlier results file (--format json): its failures and ERROR cells (same "
+        "control and resource) stay visible but do not fail the gate; only new ones do",
     )
 
 
 def policies_from(args: argparse.Namespace, catalogue: PolicySet | None = None) -> PolicySet:
     """The controls --controls, --skip-controls and --min-severity leave to run."""
+    if args.controls is not None and not _ids(args.controls):
+        raise InputError("--controls names no control; leave it out to run every control")
     policies = catalogue or load_policies(args.policy_dir or policy_dir())
     selected = policies.select(_ids(args.controls))
     skipped = set(_ids(getattr(args, "skip_controls", None)))
@@ -231,8 +275,4 @@ def check_workers(args: argparse.Namespace) -> None:
 
 
 def emit(text: str, output: str | None) -> None:
-    if output:
-        write_text_atomic(text, output)
-    else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+    emit_chunks([text], output)

@@ -8,9 +8,9 @@ the cost figures, the evidence, and (when asked) waivers and a history record.
 import argparse
 from typing import Any
 
-from scanner.audit.evidence import utc_now
 from scanner.audit.suppressions import apply_suppressions, suppressions_by_resource
 from scanner.cli import audit_trail
+from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.cost.view import cost_view
 from scanner.evaluate.catalog import PolicySet

@@ -3,7 +3,6 @@
 differently."""
 
 import argparse
-import re
 from pathlib import Path
 
 from scanner.cli.options import emit
@@ -27,6 +26,7 @@ from scanner.evaluate.cases import (
 )
 from scanner.evaluate.catalog import load_policies
 from scanner.resources import policy_dir
+from scanner.text_safety import for_terminal  # control characters escaped: one inert line
 
 
 def register(commands) -> None:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     for index, case in enumerate(cases):
         problems = {name: problem(case, verdicts[name][index]) for name in engines}
         found = [(name, text) for name, text in problems.items() if text is not None]
-        lines += [f"FAIL {case.label} [{name}]: {_one_line(text)}" for name, text in found]
+        lines += [f"FAIL {case.label} [{name}]: {for_terminal(text)}" for name, text in found]
         failed += bool(found)
     differ = _disagreements(cases, verdicts)
     lines += differ
@@ -98,7 +98,7 @@ def _disagreements(cases: list[Case], verdicts: dict[str, list]) -> list[str]:
         seen = {name: summary(case, found[index]) for name, found in verdicts.items()}
         if len(set(seen.values())) > 1:
             said = "; ".join(
-                f"{name} says {status} ({severity}): {_one_line(reason)}"
+                f"{name} says {status} ({severity}): {for_terminal(reason)}"
                 for name, (status, severity, reason) in seen.items()
             )
             lines.append(f"DIFFER {case.label}: {said}")
@@ -115,11 +115,3 @@ def _total(cases: int, engines: list[str], failed: int, differ: int, untested: i
     parts += [f"{differ} judged differently by the engines"] if differ else []
     parts += [f"{untested} controls without {CASES_FILE}"] if untested else []
     return f"{on}: " + ", ".join(parts)
-
-
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def _one_line(text: str) -> str:
-    """Control characters (newlines, escapes) shown escaped: one line, inert in a terminal."""
-    return _CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape").decode(), text)

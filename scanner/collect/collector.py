@@ -28,6 +28,7 @@ from scanner.collect.regions import check_region_names, enabled_regions, wants_a
 from scanner.collect.registry import collect_registry
 from scanner.collect.repositories import collect_repositories
 from scanner.collect.session import ClientFactory
+from scanner.collect.targeted import Selection, collect_selected
 from scanner.errors import CollectionError
 
 __all__ = ["collect_region", "collect_snapshot", "inventory_errors"]
@@ -68,6 +69,9 @@ class _Scope:
     max_workers: int
     plan: AccountPlan | None
     progress: Progress
+    selection: Selection | None = None
+    # Repositories a targeted scan asked for and did not find: {account_id, region, name}.
+    absent: list[dict[str, str]] | None = None
 
 
 def collect_snapshot(
@@ -80,9 +84,11 @@ def collect_snapshot(
     clients: ClientFactory | None = None,
     accounts: AccountPlan | None = None,
     progress: Progress | None = None,
+    selection: Selection | None = None,
 ) -> dict[str, Any]:
     """Collect the account behind `session`, or the accounts `accounts` plans, in `regions`
-    (["all"] = every region each account has enabled).
+    (["all"] = every region each account has enabled); with `selection`, only the repositories
+    (and network) it names, beside the registry settings (scanner.collect.targeted).
 
     Failed calls are recorded in the snapshot's `errors` objects, and an account that cannot be
     entered becomes inventory entries whose every listing failed; only a failure to identify
@@ -104,6 +110,8 @@ def collect_snapshot(
         max_workers=max_workers,
         plan=accounts,
         progress=progress or Progress.off(),
+        selection=selection,
+        absent=[],
     )
     targets = _target_accounts(scope)
     scope.progress.add_accounts(len(targets))
@@ -120,7 +128,7 @@ def collect_snapshot(
     region_names, inventory = _covered_regions(scope, collected), []
     for account_inventory in collected:
         inventory.extend(account_inventory)
-    return {
+    snapshot = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
         "collected_at": _utc_text(now or datetime.now(UTC)),
@@ -132,6 +140,9 @@ def collect_snapshot(
         "errors": errors,
         "inventory": inventory,
     }
+    if selection is not None:
+        snapshot["selection"] = _chosen(selection, scope.absent)
+    return snapshot
 
 
 def _target_accounts(scope: _Scope) -> list[str]:
@@ -200,7 +211,12 @@ def _collect_watched_region(
     scope: _Scope, clients: ClientFactory, account_id: str, region: str
 ) -> dict[str, Any]:
     scope.progress.watch_listing(clients.client("ecr", region))
-    entry = collect_region(clients, account_id, region, scope.max_workers)
+    if scope.selection is None:
+        entry = collect_region(clients, account_id, region, scope.max_workers)
+    else:
+        entry = collect_region(
+            clients, account_id, region, scope.max_workers, scope.selection, scope.absent
+        )
     scope.progress.region_done(len(entry["repositories"] or ()), inventory_errors(entry))
     return entry
 
@@ -243,14 +259,25 @@ def inventory_errors(entry: dict[str, Any]) -> int:
 
 
 def collect_region(
-    clients: ClientFactory, account_id: str, region: str, max_workers: int
+    clients: ClientFactory,
+    account_id: str,
+    region: str,
+    max_workers: int,
+    selection: Selection | None = None,
+    absent: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
+    """One inventory entry. A selection's names that were not found are appended to `absent`
+    ({account_id, region, name})."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
     registry = collect_registry(ecr)
-    repositories = collect_repositories(
-        ecr, errors, max_workers, tagging=clients.client("resourcegroupstaggingapi", region)
-    )
+    tagging = clients.client("resourcegroupstaggingapi", region)
+    if selection is None:
+        repositories = collect_repositories(ecr, errors, max_workers, tagging=tagging)
+    else:
+        repositories, missing = collect_selected(ecr, selection, errors, max_workers, tagging)
+        if absent is not None:  # list.extend is atomic: regions run in threads
+            absent.extend({"account_id": account_id, "region": region, "name": n} for n in missing)
     if repositories is not None:
         attach_kms_keys(clients.client("kms", region), repositories)
         if _enhanced(registry):
@@ -261,9 +288,20 @@ def collect_region(
         "region": region,
         "registry": registry,
         "repositories": repositories,
-        "network": collect_network(clients.client("ec2", region)),
+        "network": _network(clients, region, selection),
         "errors": errors,
     }
+
+
+def _network(clients: ClientFactory, region: str, selection: Selection | None) -> dict[str, Any]:
+    if selection is None or selection.network:
+        return collect_network(clients.client("ec2", region))
+    # Not asked for: the snapshot's `selection` says so, and VPC controls are not run on it.
+    return {"vpcs": [], "errors": {}}
+
+
+def _chosen(selection: Selection, absent: list[dict[str, str]] | None) -> dict[str, Any]:
+    return selection.describe() | {"absent": sorted(absent or (), key=lambda a: tuple(a.values()))}
 
 
 def _enhanced(registry: dict[str, Any]) -> bool:

@@ -55,6 +55,22 @@ ACCOUNT_ACCESS_OPERATIONS: dict[tuple[str, str], str] = {
 }
 
 
+# Writing findings to Security Hub (`ecrscan export securityhub`, the Lambda of the continuous
+# mode). Never part of the scanning role: the export runs under a separate role whose policy is
+# export_policy() (`ecrscan iam-policy --export`), and the collector refuses these operations.
+EXPORT_OPERATIONS: dict[tuple[str, str], str] = {
+    ("securityhub", "BatchImportFindings"): "securityhub:BatchImportFindings",
+}
+
+# The continuous mode's results store (scanner.export.results_store): each re-check's results
+# and the latest state, in the S3 location the deployment names. Granted on that bucket only.
+RESULTS_STORE_OPERATIONS: dict[tuple[str, str], str] = {
+    ("s3", "PutObject"): "s3:PutObject",
+    ("s3", "GetObject"): "s3:GetObject",
+    ("s3", "ListObjectsV2"): "s3:ListBucket",
+}
+
+
 class UndeclaredOperationError(Exception):
     """The collector tried an operation missing from DECLARED_OPERATIONS (a programming error)."""
 
@@ -112,3 +128,27 @@ def central_role_policy(role_name: str, partition: str = "aws") -> dict[str, Any
         }
     )
     return document
+
+
+def export_policy(role_name: str | None = None, partition: str = "aws") -> dict[str, Any]:
+    """The export role's policy: BatchImportFindings only (findings land in the hub of the
+    caller's own account), plus, for results of several accounts, sts:AssumeRole on `role_name`
+    in each of them, since Security Hub imports a finding only from its own account."""
+    statements = [
+        {
+            "Sid": "EcrscanImportFindings",
+            "Effect": "Allow",
+            "Action": sorted(EXPORT_OPERATIONS.values()),
+            "Resource": f"arn:{partition}:securityhub:*:*:product/*/default",
+        }
+    ]
+    if role_name:
+        statements.append(
+            {
+                "Sid": "EcrscanAssumeExportRole",
+                "Effect": "Allow",
+                "Action": [ACCOUNT_ACCESS_OPERATIONS[("sts", "AssumeRole")]],
+                "Resource": f"arn:{partition}:iam::*:role/{role_name}",
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -19,6 +19,10 @@ def parse_policy_text(text: str) -> dict[str, Any]:
         return {"document": json.loads(text)}
     except json.JSONDecodeError as exc:
         return {"parseError": f"not valid JSON: {exc}"}
+    except RecursionError:  # hostile text (an IaC source is a pull request): nested arrays
+        return {"parseError": "not readable JSON: nested too deeply"}
+    except ValueError as exc:  # an integer of thousands of digits
+        return {"parseError": f"not readable JSON: {str(exc)[:80]}"}
 
 
 def parse_optional_policy_text(text: str | None) -> dict[str, Any] | None:

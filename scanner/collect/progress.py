@@ -12,6 +12,8 @@ from typing import TextIO
 
 from botocore.client import BaseClient
 
+from scanner.text_safety import for_terminal
+
 # Carriage return, then erase to the end of the line: the next draw replaces the last one.
 _REDRAW = "\r\x1b[K"
 
@@ -113,7 +115,7 @@ class Progress:
             return
         self._last_draw = now
         self._drawn = True
-        self._stream.write(_REDRAW + self.line())
+        self._stream.write(_REDRAW + for_terminal(self.line()))  # no name can steer a tty
         self._stream.flush()
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from scanner.errors import InputError
 from scanner.fileio import read_text
+from scanner.strict_yaml import StrictLoader
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
 RESOURCE_TYPES = ("repository", "vpc", "registry")
@@ -56,6 +57,7 @@ class Control:
             "resource_type": self.resource_type,
             "frameworks": self.frameworks,
             "remediation": self.remediation,
+            "related_resources": list(self.related_resources),  # SARIF helpUri, docs links
         }
 
 
@@ -65,6 +67,9 @@ class PolicySet:
 
     modules: dict[str, str]
     controls: tuple[Control, ...]
+
+    def ids(self) -> set[str]:
+        return {c.id for c in self.controls}
 
     def select(self, ids: Iterable[str] | None) -> "PolicySet":
         if not ids:
@@ -187,7 +192,7 @@ def _metadata_above(path: Path, lines: list[str], package_line: int) -> dict | N
         return None
     text = "\n".join(line[1:] if line.startswith(" ") else line for line in block[first + 1 :])
     try:
-        metadata = yaml.safe_load(text)
+        metadata = yaml.load(text, Loader=StrictLoader)  # a SafeLoader; no duplicate keys
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{start + first + 2 + mark.line}" if mark else ""

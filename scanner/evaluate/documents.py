@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scanner.collect.policy_text import parse_optional_policy_text
+from scanner.evaluate import consistency
 
 # What a snapshot record holds about ecrscan itself rather than the resource: where an IaC source
 # declared it and the suppressions written there, which ecrscan applies, never a control.
@@ -40,6 +41,8 @@ class Resource:
     region: str
     document: dict[str, Any]
     source: dict[str, Any] | None = None  # where an IaC source declared it
+    # Why no control can judge it (the snapshot contradicts itself about it): ERROR everywhere.
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,13 +61,20 @@ def vpc_arn(partition: str, region: str, account: str, vpc_id: str) -> str:
     return f"arn:{partition}:ec2:{region}:{account}:vpc/{vpc_id}"
 
 
+def declared_id(record: dict[str, Any]) -> str | None:
+    """The identity an IaC source gives what it declares (scanner/iac/records.resource_id);
+    None for live resources, whose identity is their ARN."""
+    return (record.get("source") or {}).get("id")
+
+
 def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
     partition = snapshot["partition"]
     collected_at = rfc3339(snapshot["collected_at"])
     # "aws" (collected) or "iac" (planned): controls of live state are N/A for planned ones.
     origin = snapshot.get("origin", "aws")
+    collected_until = collection_end(snapshot)
     for scope in snapshot["inventory"]:
-        yield from _repositories(scope, collected_at, origin)
+        yield from _repositories(scope, collected_at, origin, collected_until)
         yield from _registry(scope, partition, origin)
         yield from _vpcs(scope, partition, origin)
 
@@ -92,6 +102,11 @@ def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
             )
 
 
+def collection_end(snapshot: dict[str, Any]) -> str:
+    """When collection ended: nothing the snapshot saw can be newer than that."""
+    return snapshot["collected_at"]
+
+
 def _unknown_error(operation: str) -> dict[str, str]:
     return {"operation": operation, "code": "Unknown", "message": "not collected"}
 
@@ -101,14 +116,17 @@ def rfc3339(timestamp: str) -> str:
     return timestamp[:-1] + "+00:00" if timestamp.endswith("Z") else timestamp
 
 
-def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iterator[Resource]:
+def _repositories(
+    scope: dict[str, Any], collected_at: str, origin: str, collected_until: str
+) -> Iterator[Resource]:
     # The region's registry, whole: its scanning and replication rules decide for each repository.
     registry = _registry_record(scope["registry"])
     for record in scope["repositories"] or ():
         repository = record["repository"]
+        contradictions = consistency.repository_errors(record, collected_until)
         yield Resource(
             resource_type="repository",
-            resource_id=repository["repositoryArn"],
+            resource_id=declared_id(record) or repository["repositoryArn"],
             name=repository["repositoryName"],
             account_id=scope["account_id"],
             region=scope["region"],
@@ -125,8 +143,15 @@ def _repositories(scope: dict[str, Any], collected_at: str, origin: str) -> Iter
                     **record["derived"],
                     "images": _images(record["derived"].get("imageSummary")),
                 },
+                # A failed call says more than a contradiction in what it would have filled.
+                "errors": {**contradictions, **record["errors"]}
+                if contradictions
+                else record["errors"],
             },
             source=record.get("source"),
+            problem=consistency.misfiled(
+                repository.get("repositoryArn"), scope["account_id"], scope["region"]
+            ),
         )
 
 
@@ -171,15 +196,12 @@ def _severity_counts(newest: dict[str, Any]) -> dict[str, int] | None:
 def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resource]:
     """One registry per account and region: its scanning rules judged against the repository
     names, its policy, and its pull-through cache rules with their creation templates."""
-    registry, account, region = (
-        _registry_record(scope["registry"]),
-        scope["account_id"],
-        scope["region"],
-    )
+    registry = _registry_record(scope["registry"])
+    account, region = scope["account_id"], scope["region"]
     repositories = scope["repositories"]
     yield Resource(
         resource_type="registry",
-        resource_id=f"arn:{partition}:ecr:{region}:{account}:registry",
+        resource_id=declared_id(scope) or f"arn:{partition}:ecr:{region}:{account}:registry",
         name="registry",
         account_id=account,
         region=region,
@@ -197,8 +219,17 @@ def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Re
                     registry["repositoryCreationTemplates"]
                 ),
             },
-            "errors": registry["errors"] | _pick(scope["errors"], ("repositories",)),
+            # A failed call says more than a contradiction in what it would have filled.
+            "errors": consistency.registry_errors(scope["registry"])
+            | registry["errors"]
+            | _pick(scope["errors"], ("repositories",)),
         },
+        problem=None
+        if registry["registryId"] in (account, None, "")
+        else (
+            f"the snapshot files registry {registry['registryId']} under account {account}: "
+            "the snapshot contradicts itself"
+        ),
     )
 
 
@@ -218,7 +249,7 @@ def _vpcs(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resour
         vpc_id = record["vpc"]["VpcId"]
         yield Resource(
             resource_type="vpc",
-            resource_id=vpc_arn(partition, region, account, vpc_id),
+            resource_id=declared_id(record) or vpc_arn(partition, region, account, vpc_id),
             name=vpc_id,
             account_id=account,
             region=region,

@@ -3,10 +3,10 @@
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 from scanner import __version__
+from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.engines.base import Engine, EngineError, Verdict
 from scanner.evaluate import documents, shards
@@ -40,6 +40,7 @@ def evaluate_snapshot(
         from scanner.engines import engine_factory as factory_of
 
         engine_factory = factory_of("regopy")
+    policies = _in_scope(policies, snapshot)
     data = {"ecrscan": {"config": config.policy_data()}}
     entrypoints = [c.entrypoint for c in policies.controls]
     engine = engine_factory(policies.modules, data, entrypoints)  # a broken policy fails here
@@ -85,11 +86,17 @@ def _verdict_groups(
     def judge(batch: list[documents.Resource]) -> list[list[Result]]:
         # One batch holds one resource type at a time: see _batches.
         judged = by_type[batch[0].resource_type]
-        answers = engine.verdicts([c.entrypoint for c in judged], [r.document for r in batch])
-        return [
-            [_result(resource, c, answer[c.entrypoint]) for c in judged]
-            for resource, answer in zip(batch, answers, strict=True)
-        ]
+        sound = [r for r in batch if r.problem is None]
+        entrypoints = [c.entrypoint for c in judged]
+        answers = iter(engine.verdicts(entrypoints, [r.document for r in sound]) if sound else ())
+        groups = []
+        for resource in batch:
+            if resource.problem is None:
+                answer = next(answers)
+                groups.append([_result(resource, c, answer[c.entrypoint]) for c in judged])
+            else:
+                groups.append([_unjudgeable(resource, c) for c in judged])
+        return groups
 
     groups: list[list[Result]] = []
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
@@ -142,6 +149,11 @@ def _result(
     )
 
 
+def _unjudgeable(resource: documents.Resource, control: Control) -> Result:
+    """A resource the snapshot contradicts itself about: no control may pass it."""
+    return _result(resource, control, {"status": "ERROR", "reason": resource.problem})
+
+
 def _interpret(control: Control, verdict: Verdict | EngineError) -> tuple[str, str, str]:
     """A verdict the engine could not produce, or one that breaks the contract, is an ERROR."""
     if isinstance(verdict, EngineError):
@@ -192,7 +204,7 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         "format": RESULTS_FORMAT,
         "tool": {"name": "ecrscan", "version": __version__},
         "engine": engine,
-        "evaluated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "evaluated_at": utc_now(),
         "snapshot": {
             key: snapshot[key]
             for key in (
@@ -207,7 +219,40 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         # Which (account, region) pairs were judged: merge refuses shards that overlap.
         | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
         "snapshot_errors": snapshot["errors"],
+        **_selection(snapshot),
         "config": config.policy_data(),
         "policy_digest": policy_digest(policies.modules),
         "controls": [c.summary() for c in policies.controls],
     }
+
+
+def _in_scope(policies: PolicySet, snapshot: dict[str, Any]) -> PolicySet:
+    """A targeted snapshot that did not collect the network is not judged by VPC controls:
+    its empty VPC lists mean "not asked", never "none there"."""
+    selection = snapshot.get("selection")
+    if not selection or selection.get("network"):
+        return policies
+    kept = tuple(c for c in policies.controls if c.resource_type != "vpc")
+    return PolicySet(policies.modules, kept)
+
+
+def _selection(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """metadata.selection of a targeted scan: what it covered, and the repositories it found
+    deleted, by ARN (their findings are closed; scanner.audit.overlay drops their cells)."""
+    selection = snapshot.get("selection")
+    if selection is None:
+        return {}
+    partition = snapshot["partition"]
+    absent = [
+        {
+            "resource_id": f"arn:{partition}:ecr:{a['region']}:{a['account_id']}:repository/"
+            + a["name"],
+            "resource_type": "repository",
+            "name": a["name"],
+            "account_id": a["account_id"],
+            "region": a["region"],
+        }
+        for a in selection["absent"]
+    ]
+    covered = {"repositories": selection["repositories"], "network": selection["network"]}
+    return {"selection": covered | {"absent": absent}}

@@ -13,6 +13,7 @@ from typing import Any
 from scanner.errors import ExitCode, InputError
 from scanner.evaluate.catalog import SEVERITIES
 from scanner.fileio import read_json, write_json_atomic
+from scanner.input_kinds import wrong_kind_hint
 
 # PASS, FAIL, ERROR and N/A come from the policies. SUPPRESSED (an exception written in the
 # source, such as a Terraform tag) and WAIVED (an exception from an auditor's waiver file) replace
@@ -57,14 +58,24 @@ class Results:
         return self.metadata["controls"]
 
 
-def exit_code(results: list[Result], fail_on: str = "LOW") -> ExitCode:
-    """3 when any cell is undecided, else 1 when a failure reaches fail_on, else 0.
+def exit_code(
+    results: list[Result],
+    fail_on: str = "LOW",
+    errors_from: str = "LOW",
+    *,
+    incomplete: bool = False,
+) -> ExitCode:
+    """3 when the collection itself is incomplete (a top-level collection error: regions not
+    listable, an account not entered) or any cell of errors_from or above is undecided, else 1
+    when a failure reaches fail_on, else 0.
 
     An undecided audit outranks failures: the failures found are real, but the scan is not
     complete, and a scheduled job must not read it as a finished verdict.
     """
     threshold = SEVERITIES.index(fail_on)
-    if any(r.status == "ERROR" for r in results):
+    floor = SEVERITIES.index(errors_from)
+    undecided = (r.status == "ERROR" and SEVERITIES.index(r.severity) >= floor for r in results)
+    if incomplete or any(undecided):
         return ExitCode.UNDECIDED
     if any(r.status == "FAIL" and SEVERITIES.index(r.severity) >= threshold for r in results):
         return ExitCode.FAILURES
@@ -77,10 +88,21 @@ def save_results(results: Results, path: str | Path) -> None:
 
 def load_results(path: str | Path) -> Results:
     document = read_json(path, what="results file")
+    hint = wrong_kind_hint(document, "results")
+    if hint:
+        raise InputError(f"{path}: not an ecrscan results file{hint}")
     try:
         return _parse(document)
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: not an ecrscan results file ({exc})") from None
+
+
+def parse_results(document: Any, source: str = "results") -> Results:
+    """A results document already read as JSON (from S3, say), checked like load_results."""
+    try:
+        return _parse(document)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"{source}: not an ecrscan results file ({exc})") from None
 
 
 def _parse(document: Any) -> Results:

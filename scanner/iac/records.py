@@ -46,7 +46,7 @@ def account_hint(kind: SourceKind, what: str) -> dict[str, str]:
         "operation": kind.operation,
         "code": ACCOUNT_CODE,
         "message": f"the account that owns {what} is not in the source; pass --account-id "
-        "(or set account_id in the configuration)",
+        "or --stack-env (or set account_id in the configuration)",
     }
 
 
@@ -54,20 +54,37 @@ def region_hint(kind: SourceKind, what: str) -> dict[str, str]:
     return {
         "operation": kind.operation,
         "code": REGION_CODE,
-        "message": f"the region of {what} is not in the source; pass --region",
+        "message": f"the region of {what} is not in the source; pass --region or --stack-env",
     }
+
+
+def resource_id(file: str, kind: str, name: str) -> str:
+    """The identity of a resource a source declares, in every result: its source, never a line.
+
+    `iac:<file>#<kind>/<name>`: the file as the run names it (relative to the working directory
+    when under it), the kind (repository, vpc, registry) and the Terraform address or
+    CloudFormation logical id (for a registry, its region). `%` and `#` in the file are written
+    %25 and %23, so the first `#` ends the file and distinct sources never share an id.
+    """
+    escaped = file.replace("%", "%25").replace("#", "%23")
+    return f"iac:{escaped}#{kind}/{name}"
 
 
 @dataclass
 class Scope:
-    """What one (account, region) will hold: the registry, repositories and VPCs."""
+    """What one (account, region) will hold: the registry, repositories and VPCs.
+
+    A scope whose account or region the source does not tell belongs to that source alone
+    (`source`): another source's registry settings may be another account's or region's.
+    """
 
     account_id: str
     region: str
     partition: str = "aws"
+    source: dict[str, Any] | None = None  # {"file", "id"} of a scope bound to one source
     registry: dict[str, Any] = field(default_factory=dict)
-    repositories: dict[str, dict[str, Any]] = field(default_factory=dict)  # by source key
-    vpcs: dict[str, dict[str, Any]] = field(default_factory=dict)  # by VpcId
+    repositories: dict[str, dict[str, Any]] = field(default_factory=dict)  # by resource id
+    vpcs: dict[str, dict[str, Any]] = field(default_factory=dict)  # by resource id
     network_errors: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -75,20 +92,29 @@ class Scope:
 
 
 class Estate:
-    """Every scope the sources describe, merged into one snapshot."""
+    """Every scope the sources describe, merged into one snapshot.
+
+    Sources that name the same account and region share its scope (one registry, as in AWS);
+    a source whose account or region is unknown gets scopes of its own.
+    """
 
     def __init__(self, partition: str = "aws"):
         self.partition = partition
-        self.scopes: dict[tuple[str, str], Scope] = {}
+        self.scopes: dict[tuple[str, ...], Scope] = {}
 
-    def scope(self, account_id: str, region: str) -> Scope:
-        key = (account_id, region)
+    def scope(self, account_id: str, region: str, file: str) -> Scope:
+        bound = UNKNOWN in (account_id, region)
+        key = (account_id, region, file) if bound else (account_id, region)
         if key not in self.scopes:
-            self.scopes[key] = Scope(account_id, region, self.partition)
+            source = {"file": file, "id": resource_id(file, "registry", region)} if bound else None
+            self.scopes[key] = Scope(account_id, region, self.partition, source)
         return self.scopes[key]
 
     def snapshot(self, collected_at: str) -> dict[str, Any]:
-        scopes = sorted(self.scopes.values(), key=lambda s: (s.account_id, s.region))
+        scopes = sorted(
+            self.scopes.values(),
+            key=lambda s: (s.account_id, s.region, (s.source or {}).get("file", "")),
+        )
         accounts = {s.account_id for s in scopes}
         account = accounts.pop() if len(accounts) == 1 else UNKNOWN
         return {
@@ -106,7 +132,8 @@ class Estate:
 
 
 def _region_inventory(scope: Scope) -> dict[str, Any]:
-    return {
+    entry = {"source": scope.source} if scope.source else {}
+    return entry | {
         "account_id": scope.account_id,
         "region": scope.region,
         "registry": scope.registry,
@@ -172,8 +199,15 @@ def creation_template(
 AWS_MANAGED_KEY = {"KeyId": "alias/aws/ecr", "KeyManager": "AWS"}
 
 
-def is_aws_managed_alias(key: str) -> bool:
-    return key == "alias/aws/ecr" or key.endswith(":alias/aws/ecr")
+def alias_key(key: str) -> dict[str, Any] | None:
+    """The key an alias names, bare (alias/name) or as an ARN (arn:...:alias/name): KMS
+    reserves alias/aws/ for AWS managed keys, so any other alias names a customer managed key.
+    None for a key id or key ARN, whose manager the source alone cannot tell."""
+    alias = key.split(":", 5)[5] if key.startswith("arn:") and key.count(":") >= 5 else key
+    if not alias.startswith("alias/") or alias == "alias/":
+        return None
+    manager = "AWS" if alias.startswith("alias/aws/") else "CUSTOMER"
+    return customer_key(key, key) | {"KeyManager": manager}
 
 
 def customer_key(key_id: str, arn: Any) -> dict[str, Any]:
@@ -202,7 +236,8 @@ def ingress_permission(protocol: Any, from_port: Any, to_port: Any, cidrs: list)
     permission: dict[str, Any] = {"IpProtocol": str(protocol)}
     if str(protocol) != "-1":
         for name, port in (("FromPort", from_port), ("ToPort", to_port)):
-            if isinstance(port, int | str) and str(port).lstrip("-").isdigit():
+            text = str(port) if isinstance(port, int | str) else ""
+            if text.lstrip("-").isdigit() and len(text) <= 6:  # ports are 0-65535, or -1
                 permission[name] = int(port)
     permission["IpRanges"] = [{"CidrIp": c} for c in cidrs if isinstance(c, str)]
     return permission
@@ -243,7 +278,7 @@ def repository_record(
         **settings,
     }
     return {
-        "source": source,
+        "source": source | {"id": resource_id(source["file"], "repository", _name_in(source))},
         "repository": repository,
         "tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
         "lifecyclePolicy": None,
@@ -254,6 +289,10 @@ def repository_record(
         "derived": {"lifecyclePolicy": None, "repositoryPolicy": None, "imageSummary": None},
         "errors": {},
     }
+
+
+def _name_in(source: dict[str, Any]) -> str:
+    return source.get("address") or source["logical_id"]
 
 
 def set_lifecycle_policy(record: dict[str, Any], text: str) -> None:
@@ -276,7 +315,7 @@ def vpc_record(
     vpc["Tags"] = [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
     main = main or main_route_table_id(vpc_id)
     return {
-        "source": source,
+        "source": source | {"id": resource_id(source["file"], "vpc", _name_in(source))},
         "vpc": vpc,
         "subnets": [],
         "routeTables": [
@@ -284,7 +323,7 @@ def vpc_record(
                 "RouteTableId": main,
                 "VpcId": vpc_id,
                 "Associations": [{"Main": True, "RouteTableId": main}],
-                "Routes": [_local_route(cidr)],
+                "Routes": [local_route(cidr)],
             }
         ],
         "vpcEndpoints": [],
@@ -297,7 +336,7 @@ def main_route_table_id(vpc_id: str) -> str:
     return f"{vpc_id}/main-route-table"
 
 
-def _local_route(cidr: Any) -> dict[str, Any]:
+def local_route(cidr: Any) -> dict[str, Any]:
     route = {"GatewayId": "local", "State": "active"}
     if isinstance(cidr, str):
         route["DestinationCidrBlock"] = cidr
@@ -306,6 +345,22 @@ def _local_route(cidr: Any) -> dict[str, Any]:
 
 def find_route_table(vpc: dict[str, Any], table_id: str) -> dict[str, Any] | None:
     return next((t for t in vpc["routeTables"] if t["RouteTableId"] == table_id), None)
+
+
+def serves_a_subnet(vpc: dict[str, Any], table: dict[str, Any]) -> bool:
+    """A table decides a subnet's routes when associated with it, or as the VPC's main table
+    of every subnet without an explicit association (as AWS routes them)."""
+    if any(a.get("SubnetId") for a in table["Associations"]):
+        return True
+    if not any(a.get("Main") is True for a in table["Associations"]):
+        return False
+    explicit = {a.get("SubnetId") for t in vpc["routeTables"] for a in t["Associations"]}
+    return any(s["SubnetId"] not in explicit for s in vpc["subnets"])
+
+
+def is_public(table: dict[str, Any]) -> bool:
+    """What the controls call a public table: a route to an internet gateway (igw-)."""
+    return any(str(r.get("GatewayId", "")).startswith("igw-") for r in table["Routes"])
 
 
 def finish_vpc(vpc: dict[str, Any]) -> dict[str, Any]:

@@ -10,3 +10,5 @@ class Settings:
     # The region a CloudFormation template is deployed to (--region); Terraform plans name
     # theirs in the provider configuration, and this is only their fallback.
     region: str | None = None
+    # The CDK stack a template belongs to (from the cloud assembly's manifest.json).
+    stack: str | None = None

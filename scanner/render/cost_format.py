@@ -4,9 +4,12 @@ Reads the cost view that `evaluate` and `scan` store in the results metadata (se
 scanner.cost.view), so `ecrscan report RESULTS --format cost` works from the file alone.
 """
 
-from tabulate import tabulate
+import textwrap
 
 from scanner.evaluate.results import Results
+from scanner.render.display import PLAIN, Display, fit_table
+from scanner.render.incomplete import banner_lines
+from scanner.text_safety import for_terminal, neutralise_log_commands
 
 HEADERS = [
     "account",
@@ -21,25 +24,30 @@ HEADERS = [
 ]
 
 
-def render(results: Results) -> str:
-    return cost_section(results) + "\n"
+def render(results: Results, display: Display = PLAIN) -> str:
+    sections = ["\n".join(banner_lines(results.metadata)), cost_section(results, display)]
+    return neutralise_log_commands("\n\n".join(s for s in sections if s) + "\n")
 
 
-def cost_section(results: Results) -> str:
+def cost_section(results: Results, display: Display = PLAIN) -> str:
     view = results.metadata.get("cost")
+    if results.metadata.get("sources"):
+        return "Cost: N/A (planned infrastructure stores no images yet)"
     if not view:
         return "Cost: not in these results (evaluate a snapshot collected with images)"
+    if not view["repositories"]:
+        return "Cost: N/A (no repository's images were collected)"
     rows = [
         [
-            r["account_id"],
-            r["region"],
-            r["repository"],
+            for_terminal(r["account_id"]),
+            for_terminal(r["region"]),
+            for_terminal(r["repository"]),
             r["images"],
             f"{r['stored_gb']:.3f}",
             f"{r['monthly_cost']:.2f}",
             r["expirable_images"],
             f"{r['monthly_saving']:.2f}",
-            r["basis"],
+            for_terminal(r["basis"]),
         ]
         for r in view["repositories"]
     ]
@@ -61,4 +69,26 @@ def cost_section(results: Results) -> str:
         f"Cost (storage at ${view['price_per_gb_month']:.2f} per GB-month; "
         "saving if lifecycle policies, or the default retention, expired what they select)"
     )
-    return title + "\n" + tabulate(rows, headers=HEADERS, tablefmt="simple", disable_numparse=True)
+    heading = "\n".join(textwrap.wrap(title, display.width or len(title)))
+    return heading + "\n" + _table(rows, display)
+
+
+def _table(rows: list[list], display: Display) -> str:
+    """The table, its repository and basis columns wrapped when the display is narrow; a
+    terminal too narrow even for that gets one short paragraph per repository."""
+    return fit_table(rows, HEADERS, display, {2: 16, 8: 10}) or _paragraphs(rows, display)
+
+
+def _paragraphs(rows: list[list], display: Display) -> str:
+    width = display.width or 10**6
+    lines = []
+    for account, region, name, images, gb, cost, expirable, saving, basis in rows:
+        if account == "total":
+            text = f"total: {gb} GB, ${cost}/month; saving ${saving}/month"
+        else:
+            text = (
+                f"{account}/{region}/{name}: {images} image(s), {gb} GB, ${cost}/month; "
+                f"{expirable} expirable, saving ${saving}/month ({basis})"
+            )
+        lines += textwrap.wrap(text, width, subsequent_indent="    ")
+    return "\n".join(lines)

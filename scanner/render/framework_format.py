@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from scanner.evaluate.results import Result, Results
+from scanner.render.display import PLAIN, WIDE, Display, fit_table, short_digests
+from scanner.render.incomplete import banner_lines
+from scanner.text_safety import for_terminal, neutralise_log_commands
 
 _COUNTED = ("PASS", "FAIL", "WAIVED", "ERROR", "N/A")
 # The framework auditors ask for first leads; the others follow in name order.
@@ -30,7 +33,7 @@ class Requirement:
         if self.counts["ERROR"]:
             return "UNDECIDED"
         if self.counts["FAIL"]:
-            return "FAILED"
+            return "FAIL"
         if self.counts["WAIVED"]:
             return "MET WITH WAIVERS"
         if self.counts["PASS"]:
@@ -71,31 +74,60 @@ def _order(requirement: Requirement) -> tuple:
     )
 
 
-def render(results: Results) -> str:
+def render(results: Results, display: Display = PLAIN) -> str:
     found = requirements(results)
+    sections = ["\n".join(banner_lines(results.metadata))]
     if not found:
-        return "No control in these results names a framework requirement.\n"
+        sections.append("No control in these results names a framework requirement.")
+    else:
+        sections.append(_requirements_section(found, display))
+        sections.append(_failing_section(found, display))
+    return neutralise_log_commands("\n\n".join(s for s in sections if s) + "\n")
+
+
+def _requirements_section(found: list[Requirement], display: Display) -> str:
     rows = [
         [
-            r.framework,
-            r.id,
-            ", ".join(r.controls),
+            for_terminal(r.framework),
+            for_terminal(r.id),
+            ", ".join(for_terminal(c) for c in r.controls),
             *(r.counts[s] for s in _COUNTED),
-            r.verdict,
+            display.paint(r.verdict, _VERDICT_COLOURS.get(r.verdict, "")),
         ]
         for r in found
     ]
     headers = ["framework", "requirement", "controls", *_COUNTED, "verdict"]
-    sections = ["Frameworks\n" + tabulate(rows, headers=headers, tablefmt="simple")]
+    return "Frameworks\n" + (
+        fit_table(rows, headers, display, {2: 16}) or fit_table(rows, headers, WIDE, {})
+    )
+
+
+def _failing_section(found: list[Requirement], display: Display) -> str:
     failing = [
-        [f"{r.framework} {r.id}", x.status, x.account_id, x.region, x.resource_name, x.reason]
+        [
+            for_terminal(f"{r.framework} {r.id}"),
+            display.paint(x.status, x.status),
+            for_terminal(x.account_id),
+            for_terminal(x.region),
+            for_terminal(x.resource_name),
+            short_digests(for_terminal(x.reason)),
+        ]
         for r in found
         for x in r.failing
     ]
-    if failing:
-        headers = ["requirement", "status", "account", "region", "resource", "reason"]
-        sections.append(
-            "Failing\n"
-            + tabulate(failing, headers=headers, tablefmt="simple", maxcolwidths=[None] * 5 + [80])
-        )
-    return "\n\n".join(sections) + "\n"
+    if not failing:
+        return ""
+    headers = ["requirement", "status", "account", "region", "resource", "reason"]
+    table = fit_table(failing, headers, display, {4: 16, 5: 30})
+    if table is None:  # too narrow to fit: reasons wrap at a readable measure
+        table = tabulate(failing, headers=headers, maxcolwidths=[None] * 5 + [80])
+    return "Failing\n" + table
+
+
+# Each verdict painted as the status it stands for.
+_VERDICT_COLOURS = {
+    "FAIL": "FAIL",
+    "UNDECIDED": "ERROR",
+    "MET": "PASS",
+    "MET WITH WAIVERS": "WAIVED",
+}

@@ -6,6 +6,7 @@ from json.encoder import encode_basestring  # the C escaper json.dumps(ensure_as
 from typing import Any
 
 from scanner.evaluate.results import RESULT_FIELDS, Result, Results
+from scanner.text_safety import safe_json_chunk
 
 
 def render(results: Results) -> str:
@@ -13,9 +14,16 @@ def render(results: Results) -> str:
 
 
 def chunks(results: Results) -> Iterator[str]:
-    """The document in pieces, one result each: the same text as json.dumps(indent=2) of
+    """The document in pieces, one result each: the same data as json.dumps(indent=2) of
     the whole, without its cost (that builds every result as a dict, then tens of millions of
-    tiny strings at once: gigabytes for 100,000 repositories)."""
+    tiny strings at once: gigabytes for 100,000 repositories). Control and separator
+    characters in strings are \\u escapes (safe_json_chunk): the same values, inert when the
+    file is printed, and always valid UTF-8."""
+    for chunk in _raw_chunks(results):
+        yield safe_json_chunk(chunk)
+
+
+def _raw_chunks(results: Results) -> Iterator[str]:
     yield '{\n  "metadata": ' + _dumps(results.metadata, "  ")
     if not results.results:
         yield ',\n  "results": []\n}\n'

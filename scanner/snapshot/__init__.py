@@ -16,6 +16,7 @@ import jsonschema
 
 from scanner.errors import InputError
 from scanner.fileio import read_json, write_json_atomic
+from scanner.input_kinds import wrong_kind_hint
 from scanner.resources import snapshot_schema_path
 from scanner.snapshot.compact import share_repeats
 
@@ -79,6 +80,9 @@ def validate(snapshot: Any, source: str = "snapshot") -> None:
     problems = [] if _compiled_accepts(snapshot) else validation_errors(snapshot)
     problems = problems or consistency_errors(snapshot)
     if problems:
+        hint = wrong_kind_hint(snapshot, "snapshot")
+        if hint:
+            raise InputError(f"{source}: not an ecrscan snapshot{hint}")
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise InputError(f"{source}: not an ecrscan snapshot: {problems[0]}{more}")
 
@@ -89,9 +93,11 @@ def consistency_errors(snapshot: dict[str, Any]) -> list[str]:
     problems = []
     if _instant(snapshot["collected_at"]) is None:
         problems.append(f"collected_at: {snapshot['collected_at']!r} is not an ISO 8601 time")
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     for index, scope in enumerate(snapshot["inventory"]):
-        key = (scope["account_id"], scope["region"])
+        # Planned infrastructure whose account or region is unknown has one entry per source.
+        bound_to = (scope.get("source") or {}).get("id", "")
+        key = (scope["account_id"], scope["region"], bound_to)
         if key in seen:
             problems.append(
                 f"inventory/{index}: account {key[0]} in {key[1]} appears more than once"

@@ -43,7 +43,17 @@ _image_text := concat("", ["newest image (", concat(", ", tags), ") pushed ", _n
 	count(tags) > 0
 } else := concat("", ["newest image pushed ", _newest.imagePushedAt])
 
-_judge(age_days, max_days) := {"status": "FAIL", "reason": concat("", [
+# age_ns: collected_at minus the push time. An image pushed while the collection ran is a few
+# seconds "younger" than collected_at and counts as 0 days old; one pushed more than five minutes
+# after it (clock skew aside) contradicts the snapshot, and its age cannot be known.
+_judge(age_ns, max_days) := {"status": "ERROR", "reason": concat("", [
+	_image_text, ", after the snapshot's collection time ", input.collected_at,
+	": the snapshot contradicts itself, so the image's age cannot be known",
+])} if {
+	age_ns < -300000000000
+} else := _aged(max([0, floor(age_ns / 86400000000000)]), max_days)
+
+_aged(age_days, max_days) := {"status": "FAIL", "reason": concat("", [
 	_image_text, " is ", format_int(age_days, 10), " days old, ", format_int(max_days, 10),
 	" or more (image_max_age_days): it misses the base image patches released since",
 ])} if {
@@ -68,7 +78,7 @@ verdict := _planned if {
 	input.errors.images != null
 } else := _empty if {
 	input.derived.images.imageCount == 0
-} else := _judge(floor((now - pushed) / 86400000000000), data.ecrscan.config.image_max_age_days) if {
+} else := _judge(now - pushed, data.ecrscan.config.image_max_age_days) if {
 	pushed_at := _newest.imagePushedAt
 	is_string(pushed_at)
 	is_string(input.collected_at)

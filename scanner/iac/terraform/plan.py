@@ -22,6 +22,8 @@ _RESOURCE_REF = re.compile(
 _VAR_REF = re.compile(r"^var\.([A-Za-z_][\w-]*)")
 _MODULE_REF = re.compile(r"^module\.([A-Za-z_][\w-]*)(\[[^\]]*\])?(?:\.([A-Za-z_][\w-]*))?")
 _INDEX = re.compile(r"\[([^\]]*)\]")
+# Terraform raises the major version only for changes older readers cannot follow.
+_FORMAT_1 = re.compile(r"^1\.\d{1,4}$")
 
 
 @dataclass
@@ -89,6 +91,12 @@ def check_plan(document: Any, where: str) -> None:
             f"{where}: not a Terraform plan (no format_version; expected the output "
             "of `terraform show -json plan.out`)"
         )
+    version = document["format_version"]
+    if not isinstance(version, str) or not _FORMAT_1.match(version):
+        raise InputError(
+            f"{where}: Terraform plan format_version {str(version)[:20]!r} is not supported "
+            "(ecrscan reads format 1.x, which Terraform 0.12 and later write)"
+        )
     if "resource_changes" not in document and "planned_values" not in document:
         raise InputError(
             f"{where}: not a Terraform plan (no resource_changes or planned_values; "
@@ -112,6 +120,7 @@ class Plan:
         self.instances = [
             i for i in map(self._instance, document.get("resource_changes") or []) if i
         ]
+        _check_addresses(self.instances, where)
         self._by_base: dict[tuple[tuple[str, ...], str], list[Instance]] = {}
         for instance in self.instances:
             self._by_base.setdefault((instance.path, instance.base), []).append(instance)
@@ -263,6 +272,20 @@ class Plan:
             candidates = [c for c in candidates if c.index == index] or candidates
         for candidate in candidates:
             yield Target(candidate, attribute)
+
+
+def _check_addresses(instances: list[Instance], where: str) -> None:
+    """An address is a resource's identity (in results, baselines, suppressions): Terraform
+    writes each once, so a plan without one, or with one twice, was written by something else."""
+    seen: set[str] = set()
+    for instance in instances:
+        if not instance.address or instance.address in seen:
+            problem = "twice" if instance.address else "without an address"
+            raise InputError(
+                f"{where}: resource_changes lists {instance.address or 'a resource'} {problem}; "
+                "not a plan Terraform wrote"
+            )
+        seen.add(instance.address)
 
 
 def _parse_index(text: str) -> Any:

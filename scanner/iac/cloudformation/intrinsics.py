@@ -42,9 +42,11 @@ class Intrinsics:
         self.conditions = template.get("Conditions") or {}
         self.pseudo = {
             "AWS::AccountId": settings.account_id
-            or Unknown("AWS::AccountId is known only at deploy time; pass --account-id"),
+            or Unknown(
+                "AWS::AccountId is known only at deploy time; pass --account-id or --stack-env"
+            ),
             "AWS::Region": settings.region
-            or Unknown("AWS::Region is known only at deploy time; pass --region"),
+            or Unknown("AWS::Region is known only at deploy time; pass --region or --stack-env"),
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
             "AWS::NoValue": NO_VALUE,
@@ -120,6 +122,9 @@ class Intrinsics:
                     f"{logical_id} has no RepositoryName: CloudFormation names it at deploy time"
                 )
             )
+        if resource_type == "AWS::KMS::Alias":  # Ref gives the alias name
+            name = self.resolve((resource.get("Properties") or {}).get("AliasName"))
+            return name if name is not None else Unknown(f"{logical_id} has no AliasName")
         if resource_type in _NETWORK_TYPES or resource_type == "AWS::EC2::InternetGateway":
             return physical_id(logical_id, resource_type)
         return Unknown(f"Ref {logical_id} is known only at deploy time")

@@ -1,0 +1,69 @@
+"""Security groups and their ingress rules: what vpc-ecr-endpoints-depth reads of an endpoint."""
+
+from typing import Any
+
+from scanner.iac import records
+from scanner.iac.cloudformation.context import Context, Resource, items
+from scanner.iac.cloudformation.intrinsics import first_unknown
+from scanner.iac.records import CLOUDFORMATION
+
+
+def security_group(context: Context, resource: Resource) -> None:
+    group = records.security_group(resource.id)
+    context.groups[resource.id] = group
+    for rule in resource.get("SecurityGroupIngress") or []:
+        _add_rule(context, resource, group, rule)
+
+
+def ingress(context: Context, resource: Resource) -> None:
+    group_id = resource.get("GroupId")
+    group = context.groups.get(group_id) if isinstance(group_id, str) else None
+    if group is not None:  # else a group this source does not declare: its endpoints say so
+        _add_rule(context, resource, group, resource.properties)
+
+
+def _add_rule(context: Context, resource: Resource, group: dict, rule: Any) -> None:
+    unknown = first_unknown(rule)
+    if unknown:
+        context.group_errors[group["GroupId"]] = context.error(
+            resource, "SecurityGroupIngress", unknown
+        )
+        return
+    if not isinstance(rule, dict):
+        return
+    group["IpPermissions"].append(
+        records.ingress_permission(
+            rule.get("IpProtocol"),
+            rule.get("FromPort"),
+            rule.get("ToPort"),
+            [rule.get("CidrIp")],
+        )
+    )
+
+
+def endpoint_groups(context: Context, resource: Resource, vpc: dict, endpoint: dict) -> None:
+    """Link an interface endpoint to its groups; a group the template does not declare, or a
+    rule known only at deploy time, leaves the VPC's securityGroups unknown."""
+    ids = resource.get("SecurityGroupIds")
+    if first_unknown(ids):
+        vpc["errors"]["securityGroups"] = context.error(
+            resource, "SecurityGroupIds", first_unknown(ids)
+        )
+        ids = []
+    ids = [i for i in items(ids) if isinstance(i, str)]
+    undeclared = records.attach_groups(vpc, endpoint, ids, context.groups)
+    for group_id in ids:
+        if group_id in context.group_errors:
+            vpc["errors"]["securityGroups"] = context.group_errors[group_id]
+    if undeclared:
+        vpc["errors"]["securityGroups"] = CLOUDFORMATION.error(
+            f"{resource.logical_id}: security group(s) {', '.join(undeclared)} are not "
+            "declared in this template, so their ingress rules are unknown"
+        )
+
+
+# Before the endpoints, which copy the groups they use.
+STEPS = (
+    ("AWS::EC2::SecurityGroup", security_group),
+    ("AWS::EC2::SecurityGroupIngress", ingress),
+)
