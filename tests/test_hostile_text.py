@@ -273,6 +273,9 @@ def test_a_file_holding_a_lone_surrogate_is_refused_in_one_line(tmp_path, capsys
 def test_an_error_line_naming_a_hostile_resource_stays_one_line(tmp_path, capsys):
     document = json.loads(RENDERERS["json"](results_factory.estate(2, accounts=1)))
     document["results"][0]["resource_id"] = "x\n::add-mask::FAIL\x1b[2J"
+    for result in document["results"]:  # the overlap names the region
+        result["region"] = "x\n::add-mask::FAIL\x1b[2J"
+    document["metadata"]["snapshot"].pop("scopes", None)  # so coverage is read off the results
     for name in ("a.json", "b.json"):
         (tmp_path / name).write_text(json.dumps(document), encoding="utf-8")
     assert main(["merge", str(tmp_path / "a.json"), str(tmp_path / "b.json")]) == 2
