@@ -10,6 +10,7 @@ it applies.
 """
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable
@@ -48,16 +49,35 @@ class _Invalid(ValueError):
 # Checks: each returns the value the policies receive.
 
 
+# The largest whole number every engine computes with: rego-cpp's format_int is undefined
+# beyond 64 bits, so a larger limit would print nothing where OPA prints it.
+_LARGEST_WHOLE = (1 << 63) - 1
+
+
 def _positive_int(value: Any, _name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _Invalid(f"{value!r} is not a whole number of at least 1")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= _LARGEST_WHOLE:
+        raise _Invalid(f"{value!r} is not a whole number from 1 to {_LARGEST_WHOLE}")
     return value
 
 
+# YAML 1.1 (PyYAML) reads a float only with a decimal point, so `1e-05` arrives as a string;
+# a string spelled like a number is taken as that number.
+_NUMBER_TEXT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+
+
 def _price(value: Any, _name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _Invalid(f"{value!r} is not a price in US dollars (a number of at least 0)")
-    return float(value)
+    problem = f"{value!r} is not a price in US dollars (a finite number of at least 0)"
+    if isinstance(value, str) and _NUMBER_TEXT.match(value.strip()):
+        value = float(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(problem)
+    try:
+        price = float(value)
+    except OverflowError:  # an integer too large for a float
+        raise _Invalid(problem) from None
+    if not math.isfinite(price) or price < 0:  # YAML's .inf and .nan are floats too
+        raise _Invalid(problem)
+    return price
 
 
 def _one_of(*choices: str) -> Check:

@@ -129,16 +129,25 @@ def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
     Chunks let a large document (a 100,000-repository results file) be written without ever
     being one string in memory.
     """
+    _write(chunks, path, binary=False)
+
+
+def write_bytes_atomic(data: bytes, path: str | Path) -> None:
+    """write_text_atomic for bytes (an OPA bundle), by the same rules."""
+    _write([data], path, binary=True)
+
+
+def _write(chunks: Iterable[str] | Iterable[bytes], path: str | Path, *, binary: bool) -> None:
     try:
         target, fd = _resolve(Path(path))
         if fd is not None:
-            _write_descriptor(chunks, fd)
+            _write_descriptor(chunks, fd, binary)
             return
         kind = _kind(target)
         if kind in ("character device", "FIFO"):
-            _write_in_place(chunks, target)
+            _write_in_place(chunks, target, binary)
         elif kind in ("regular file", None):
-            _replace(chunks, target)
+            _replace(chunks, target, binary)
         else:
             raise InputError(
                 f"{path}: is a {kind}; ecrscan writes to a file, a character device or a FIFO"
@@ -148,6 +157,12 @@ def write_chunks_atomic(chunks: Iterable[str], path: str | Path) -> None:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise InputError(f"{path}: cannot write: {reason}") from None
+
+
+def _opened(fd: int, binary: bool):
+    if binary:
+        return os.fdopen(fd, "wb")
+    return os.fdopen(fd, "w", encoding="utf-8", errors=_ENCODING_ERRORS)
 
 
 def write_stdout(chunks: Iterable[str], stream: TextIO | None = None) -> None:
@@ -203,29 +218,31 @@ def _kind(path: Path) -> str | None:
     return next((name for test, name in kinds if test(mode)), "special file")
 
 
-def _write_descriptor(chunks: Iterable[str], fd: int) -> None:
-    if fd == 1:
+def _write_descriptor(chunks, fd: int, binary: bool) -> None:
+    if fd == 1 and not binary:
         write_stdout(chunks)
         return
-    with os.fdopen(os.dup(fd), "w", encoding="utf-8", errors=_ENCODING_ERRORS) as handle:
+    if fd == 1:
+        sys.stdout.flush()  # what was printed before goes first
+    with _opened(os.dup(fd), binary) as handle:
         handle.writelines(chunks)
 
 
-def _write_in_place(chunks: Iterable[str], path: Path) -> None:
+def _write_in_place(chunks, path: Path, binary: bool) -> None:
     # O_NOCTTY: writing to a terminal's device must not make it ecrscan's controlling terminal.
     fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
-    with os.fdopen(fd, "w", encoding="utf-8", errors=_ENCODING_ERRORS) as handle:
+    with _opened(fd, binary) as handle:
         handle.writelines(chunks)
 
 
-def _replace(chunks: Iterable[str], target: Path) -> None:
+def _replace(chunks, target: Path, binary: bool) -> None:
     """Write beside the target, then rename over it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     previous = target.stat() if target.exists() else None
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         _take_permissions(fd, previous)
-        with os.fdopen(fd, "w", encoding="utf-8", errors=_ENCODING_ERRORS) as handle:
+        with _opened(fd, binary) as handle:
             handle.writelines(chunks)
             handle.flush()
             os.fsync(handle.fileno())

@@ -69,7 +69,7 @@ def test_same_verdicts_as_regopy_in_batched_requests(fake_opa):
     # one per resource.
     assert len(fake_opa.posts()) <= resources // BATCH_SIZE + types * len(synthetic.REGIONS)
     assert len(fake_opa.posts()) < resources / 10
-    assert set(fake_opa.posts()) == {"/v1/data/ecrscan_batch/answers"}
+    assert set(fake_opa.posts()) == {"/v1/data/ecrscan/batch/answers"}
 
 
 @needs_go_opa
@@ -136,12 +136,18 @@ def test_no_server_is_one_clean_error():
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--engine", "opa"], "--engine opa needs --opa-url"),
+        (["--engine", "opa"], "--engine opa needs --opa-url or ECRSCAN_OPA_URL"),
         (["--engine", "opa", "--opa-url", "ftp://x"], "is not an http(s)://host:port URL"),
-        (["--opa-url", "http://127.0.0.1:8181"], "--opa-url is only used with --engine opa"),
+        (
+            ["--engine", "regopy", "--opa-url", "http://127.0.0.1:8181"],
+            "--opa-url is only used with --engine opa (or auto), not regopy",
+        ),
+        (["--engine", "regopy", "--opa-no-upload"], "--opa-no-upload is only used with --engine"),
+        (["--opa-no-upload"], "--engine auto chose regopy"),
     ],
 )
-def test_cli_usage_errors(tmp_path, capsys, argv, message):
+def test_cli_usage_errors(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.delenv("ECRSCAN_OPA_URL", raising=False)
     path = tmp_path / "snapshot.json"
     write_json_atomic(synthetic.snapshot(3), path)
     assert main(["evaluate", str(path), *argv]) == 2

@@ -34,6 +34,15 @@ def test_wheel_ships_policies_schema_and_demo_config(tmp_path):
     assert "scanner/demo/config.yaml" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ecrscan = scanner.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
+    requires = [
+        line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist: regopy")
+    ]
+    # Any 1.x (the fast path checks itself at start-up), by default where a wheel exists, and as
+    # the `regopy` extra (built from source) on macOS.
+    assert requires[0] == "Requires-Dist: regopy<2,>=1.5.2; sys_platform != 'darwin'", requires
+    assert "Requires-Dist: regopy<2,>=1.5.2; extra == 'regopy'" in requires
+    assert "Requires-Dist: regopy<2,>=1.5.2; extra == 'dev'" in requires  # macOS developers too
     if regopy_native.NATIVE:  # built here, so the wheel must carry it too (hatch_build.py)
         assert any(n.startswith("scanner/engines/_native_input.") for n in names)
         assert not wheel.name.endswith("-none-any.whl")

@@ -10,56 +10,40 @@ import json
 from functools import cache
 
 import pytest
-import yaml
 
-from scanner.config import config_from_mapping
-from scanner.engines import ENGINES, available_engines
+from scanner.engines import available_engines, engine_factory
+from scanner.evaluate.cases import engine_for, load_cases, problem, without_cases
 from scanner.evaluate.catalog import load_policies
 from scanner.resources import policy_dir
 
 POLICIES = load_policies(policy_dir())
-
-
-def _cases():
-    for control in POLICIES.controls:
-        path = control.path.parent / "cases.yaml"
-        for case in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            yield control, case
-
-
-CASES = list(_cases())
+CASES = load_cases(POLICIES)
 
 
 @cache
-def _engine(engine_name: str, config_json: str):
-    """One compiled engine per (engine, configuration), shared by the cases that use it."""
-    config = config_from_mapping(json.loads(config_json))
-    data = {"ecrscan": {"config": config.policy_data()}}
-    return ENGINES[engine_name](POLICIES.modules, data, [c.entrypoint for c in POLICIES.controls])
+def _engine(engine_name: str, entrypoint: str, config_json: str):
+    """One compiled engine per (engine, control, configuration), shared by its cases."""
+    config = json.loads(config_json)
+    return engine_for(engine_factory(engine_name), POLICIES, [entrypoint], config)
 
 
 @pytest.mark.parametrize("engine_name", available_engines())
-@pytest.mark.parametrize(
-    ("control", "case"), CASES, ids=[f"{c.id}:{case['name']}" for c, case in CASES]
-)
-def test_case(engine_name, control, case):
-    engine = _engine(engine_name, json.dumps(case.get("config") or {}, sort_keys=True))
-    [answer] = engine.verdicts([control.entrypoint], [case["input"]])
-    verdict = answer[control.entrypoint]
-    assert isinstance(verdict, dict), f"{engine_name}: {verdict}"
-    expect = case["expect"]
-    assert verdict["status"] == expect["status"], verdict
-    assert expect.get("reason", "") in verdict.get("reason", ""), verdict
-    if "severity" in expect:
-        assert verdict.get("severity", control.severity) == expect["severity"], verdict
+@pytest.mark.parametrize("case", CASES, ids=[case.label for case in CASES])
+def test_case(engine_name, case):
+    entrypoint = case.control.entrypoint
+    engine = _engine(engine_name, entrypoint, json.dumps(case.config, sort_keys=True))
+    [answer] = engine.verdicts([entrypoint], [case.document])
+    found = problem(case, answer[entrypoint])
+    assert found is None, f"{engine_name}: {found}"
 
 
 def test_every_control_has_cases_for_each_outcome():
     """pass, fail and missing-data cases beside every control, as the policy guide asks; an
     ERROR case wherever the control reads a collection error."""
+    assert without_cases(POLICIES) == []
     for control in POLICIES.controls:
-        names = [case["name"] for c, case in CASES if c is control]
-        statuses = {case["expect"]["status"] for c, case in CASES if c is control}
+        names = [case.name for case in CASES if case.control is control]
+        statuses = {case.expect["status"] for case in CASES if case.control is control}
         assert {"PASS", "FAIL"} <= statuses, (control.id, statuses)
         if "input.errors" in POLICIES.modules[str(control.path)]:
             assert "ERROR" in statuses, control.id

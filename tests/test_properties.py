@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from scanner.collect.policy_text import parse_policy_text
 from scanner.config import Config
-from scanner.engines import ENGINES, available_engines
+from scanner.engines import available_engines, engine_factory
 from scanner.errors import InputError
 from scanner.evaluate.catalog import load_policies
 from scanner.resources import policy_dir
@@ -24,7 +24,7 @@ PROFILE = settings(max_examples=40, deadline=None, suppress_health_check=[Health
 @cache
 def _engine(name: str):
     data = {"ecrscan": {"config": Config(trusted_accounts=("444455556666",)).policy_data()}}
-    return ENGINES[name](POLICIES.modules, data, [c.entrypoint for c in POLICIES.controls])
+    return engine_factory(name)(POLICIES.modules, data, [c.entrypoint for c in POLICIES.controls])
 
 
 def _verdicts(document):

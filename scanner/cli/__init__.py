@@ -11,8 +11,9 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from scanner import __version__
+from scanner import __version__, signals
 from scanner.cli import (
+    bundle_cmd,
     collect_cmd,
     controls_cmd,
     demo_cmd,
@@ -23,9 +24,11 @@ from scanner.cli import (
     iac_cmd,
     iam_cmd,
     merge_cmd,
+    test_cmd,
 )
 from scanner.engines.base import EngineError
 from scanner.errors import EcrscanError, ExitCode
+from scanner.signals import Terminated
 from scanner.text_safety import for_terminal
 
 EPILOG = """\
@@ -58,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         export_cmd,
         iac_cmd,
         controls_cmd,
+        test_cmd,
+        bundle_cmd,
         iam_cmd,
         demo_cmd,
     ):
@@ -65,23 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C, so no half-written file replaces a good one."""
-
-
-def _raise_terminated(signum, frame):
-    raise Terminated
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    signals.reset()
+    previous = signal.signal(signal.SIGTERM, signals.raise_terminated)
     try:
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        if signals.terminated():  # the exception was lost on the way (see scanner.signals)
+            return _fail("terminated", ExitCode.TERMINATED)
+        return code
     except EcrscanError as exc:
         return _fail(str(exc), exc.exit_code)
     except EngineError as exc:
+        if signals.terminated():  # a worker pool broken by the same SIGTERM
+            return _fail("terminated; no output was written", ExitCode.TERMINATED)
         return _fail(str(exc), ExitCode.USAGE)
     except KeyboardInterrupt:
         return _fail("interrupted; no output was written", ExitCode.INTERRUPTED)
@@ -94,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _internal_error(exc)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signals.reset()  # the flag speaks of this run only
 
 
 def _internal_error(exc: Exception) -> int:

@@ -12,6 +12,7 @@ from scanner import snapshot as snapshots
 from scanner.cli.options import add_output_options, emit_all
 from scanner.cli.pipeline import judge
 from scanner.config import load_config
+from scanner.engines import choose_engine
 from scanner.errors import EcrscanError, ExitCode
 from scanner.evaluate.catalog import load_policies
 from scanner.resources import demo_config_path, policy_dir
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     snapshots.validate(snapshot, source="demo snapshot")
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    results = judge(snapshot, load_policies(policy_dir()), load_config(demo_config_path()), args)
+    policies, config = load_policies(policy_dir()), load_config(demo_config_path())
+    # The first engine that runs here (--engine auto): regopy, else Go OPA in-process (macOS).
+    results = judge(snapshot, policies, config, args, engine_factory=choose_engine().factory)
     emit_all(results, args)
     return ExitCode.OK

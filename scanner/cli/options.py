@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from scanner.config import load_config
-from scanner.engines import ENGINES, engine_factory
+from scanner.engines import AUTO, ENGINE_NAMES, OPA_URL_VARIABLE, EngineChoice, choose_engine
 from scanner.errors import InputError
 from scanner.evaluate import shards
 from scanner.evaluate.catalog import SEVERITIES, PolicySet, load_policies
@@ -44,18 +44,7 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="evaluate the Rego controls in DIR instead of the bundled ones",
     )
-    group.add_argument(
-        "--engine",
-        choices=sorted(ENGINES),
-        default="regopy",
-        help="Rego engine: regopy (embedded, default), opa-embedded (Go OPA in-process, optional "
-        "wheel) or opa (an OPA server at --opa-url)",
-    )
-    group.add_argument(
-        "--opa-url",
-        metavar="URL",
-        help="the OPA server (or load balancer) for --engine opa, such as http://127.0.0.1:8181",
-    )
+    add_engine_options(group)
     group.add_argument(
         "--workers", type=int, default=2, metavar="N", help="evaluation threads (default: 2)"
     )
@@ -64,6 +53,30 @@ def add_evaluation_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="evaluate in --workers forked processes instead of threads: about 1.4 times as "
         "fast on a large estate, about twice the memory (POSIX, regopy engine)",
+    )
+
+
+def add_engine_options(group) -> None:
+    group.add_argument(
+        "--engine",
+        choices=ENGINE_NAMES,
+        default=AUTO,
+        help="Rego engine: auto (default: the first of the others that can run here), regopy "
+        "(rego-cpp embedded), opa-embedded (Go OPA in-process, optional wheel) or opa (an OPA "
+        "server at --opa-url)",
+    )
+    group.add_argument(
+        "--opa-url",
+        metavar="URL",
+        help="the OPA server (or load balancer) for --engine opa, such as http://127.0.0.1:8181 "
+        f"(default: ${OPA_URL_VARIABLE}); --engine auto falls back to it when no in-process "
+        "engine can run",
+    )
+    group.add_argument(
+        "--opa-no-upload",
+        action="store_true",
+        help="--engine opa: upload nothing; the server already holds the policies and "
+        "configuration as a bundle (`ecrscan bundle`), which is checked against them first",
     )
 
 
@@ -230,9 +243,21 @@ def config_from(args: argparse.Namespace):
 
 
 def engine_from(args: argparse.Namespace):
-    if args.opa_url and args.engine != "opa":
-        raise InputError("--opa-url is only used with --engine opa")
-    return engine_factory(args.engine, opa_url=args.opa_url)
+    """The factory of the engine --engine (and --opa-url, --opa-no-upload) chose."""
+    return engine_choice(args).factory
+
+
+def engine_choice(args: argparse.Namespace) -> EngineChoice:
+    if args.opa_url and args.engine in ("regopy", "opa-embedded"):
+        raise InputError(f"--opa-url is only used with --engine opa (or auto), not {args.engine}")
+    upload = not getattr(args, "opa_no_upload", False)
+    choice = choose_engine(args.engine, opa_url=args.opa_url, upload=upload)
+    if not upload and choice.name != "opa":
+        raise InputError(
+            "--opa-no-upload is only used with --engine opa: the server serves the bundle "
+            f"(`ecrscan bundle`); --engine {args.engine} chose {choice.name}"
+        )
+    return choice
 
 
 def check_workers(args: argparse.Namespace) -> None:
@@ -241,8 +266,12 @@ def check_workers(args: argparse.Namespace) -> None:
     if getattr(args, "processes", False):
         if not shards.fork_available():
             raise InputError("--processes needs fork, which this platform lacks; drop it")
-        if args.engine != "regopy":
-            raise InputError("--processes runs the embedded engine; drop it or use --engine regopy")
+        engine = engine_choice(args).name
+        if engine != "regopy":
+            raise InputError(
+                f"--processes runs the embedded engine (regopy), not {engine}; drop it or use "
+                "--engine regopy"
+            )
 
 
 def emit(text: str, output: str | None) -> None:

@@ -13,7 +13,6 @@ from scanner.cli import audit_trail
 from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.cost.view import cost_view
-from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate.catalog import PolicySet
 from scanner.evaluate.evaluator import EngineFactory, evaluate_snapshot
 from scanner.evaluate.results import Results
@@ -25,7 +24,7 @@ def judge(
     config: Config,
     args: argparse.Namespace,
     *,
-    engine_factory: EngineFactory = RegopyEngine,
+    engine_factory: EngineFactory | None = None,  # None: the embedded engine (regopy)
     workers: int = 2,
     collection_finished_at: str | None = None,
 ) -> Results:

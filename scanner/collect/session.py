@@ -19,20 +19,17 @@ from botocore.utils import is_valid_endpoint_url, is_valid_ipv6_endpoint_url
 from scanner.collect.answers import refuse_unparseable_answers
 from scanner.collect.calls import Deadline
 from scanner.collect.retries import MAX_BACKOFF, install_per_call_retries
+
+# The retry budget's defaults live apart from boto3, so --help shows them without loading it.
+from scanner.collect.retry_defaults import (
+    CONNECT_TIMEOUT,
+    MAX_ATTEMPTS,
+    READ_TIMEOUT,
+    RETRY_MODE,
+)
 from scanner.collect.safe_text import one_line
 from scanner.errors import InputError
 
-# Attempts per call, the first one included (botocore's `total_max_attempts`; its `max_attempts`
-# key counts retries only). "adaptive" mode adds client-side rate limiting to exponential backoff,
-# which matters because ECR throttles DescribeImages and friends at a few requests per second per
-# account; ten attempts ride out a throttling burst of about a minute (backoff is capped at 20 s)
-# before the call is recorded as failed.
-MAX_ATTEMPTS = 10
-RETRY_MODE = "adaptive"
-RETRY_MODES = ("adaptive", "standard")
-# Seconds. An unreachable endpoint should fail fast; a slow answer is still an answer.
-CONNECT_TIMEOUT = 5
-READ_TIMEOUT = 30
 # Headroom over the worker count: when urllib3's pool is full it opens and then throws away
 # extra connections (with a warning) instead of reusing them.
 SPARE_CONNECTIONS = 4

@@ -13,11 +13,9 @@ from scanner.engines.base import Engine, EngineError, Verdict
 
 
 def available() -> bool:
-    try:
-        import opa_bindings  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    from scanner.engines import go_opa_installed
+
+    return go_opa_installed()
 
 
 class OpaEmbeddedEngine(Engine):

@@ -22,6 +22,7 @@ from regopy import Interpreter, LogLevel, RegoError
 
 from scanner.engines import regopy_native
 from scanner.engines.base import Engine, EngineError, Verdict
+from scanner.engines.json_text import rego_json
 from scanner.engines.rego_errors import describe
 from scanner.evaluate import input_paths
 
@@ -35,7 +36,7 @@ class RegopyEngine(Engine):
         self, modules: Mapping[str, str], data: Mapping[str, Any], entrypoints: Sequence[str]
     ):
         self._modules = dict(modules)
-        self._data_json = json.dumps(data, ensure_ascii=False)
+        self._data_json = rego_json(data)  # 0.00001, never 1e-05: rego-cpp reads no exponent
         self._local = threading.local()
         self._closures = {e: input_paths.entrypoint_modules(e, self._modules) for e in entrypoints}
         self._reads = {e: input_paths.control_reads(e, self._modules) for e in entrypoints}
@@ -45,6 +46,10 @@ class RegopyEngine(Engine):
         }
         # Compile everything now, so a broken policy fails before any evaluation.
         self._compile(list(self._modules), list(entrypoints))
+        if any(self._pushable.values()):
+            # The native path's self-test runs here, once per process, not in the first batch
+            # (nor in every forked worker): its warning, if any, comes before any verdict.
+            regopy_native.native_trusted()
 
     def _worker(self, entrypoint: str) -> tuple[Interpreter, Any]:
         workers = getattr(self._local, "workers", None)

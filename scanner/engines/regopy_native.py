@@ -25,16 +25,25 @@ through ctypes below (NATIVE says which is in use).
 
 Output. regopy's `Output` asks for the answer's text twice and wraps it in objects the engine
 does not need; query reads it once.
+
+Guard. All of this leans on rego-cpp's internals (its private ctypes handle, the escaped
+spelling), which a regopy release may change without an error, only different verdicts. So
+before the first push in a process, native_trusted runs probe documents both ways
+(scanner.engines.regopy_selftest) and, on any difference, sends every query through the parser
+and regopy's public API instead, saying so once on stderr.
 """
 
 import ctypes
 import json
 import re
+import sys
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from regopy import Interpreter, RegoError
 
+from scanner.engines.json_text import rego_json
 from scanner.evaluate.input_paths import code_only, comments_removed
 
 try:  # regopy's ctypes handle on librego_shared, whose C functions are rego-cpp's API
@@ -103,6 +112,9 @@ _SPRINTF_LITERAL = re.compile(r'\bsprintf\s*\(\s*(?:"((?:[^"\\\n]|\\.)*)"|`([^`]
 _NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f]')
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 _OK = 0
+# native_trusted's verdict: None until the self-test has run in this process.
+_trusted: bool | None = None
+_trust_lock = threading.Lock()
 NOT_UTF8 = "rego-cpp's answer is not UTF-8 text"  # the same words as _native_input.c
 # Keys and values repeat across documents ("repositoryName", "IMMUTABLE", account ids): their
 # pushed spelling is remembered, up to a bound that keeps memory flat on unique values.
@@ -126,26 +138,30 @@ def pushable(sources: Iterable[str]) -> bool:
 
 
 def set_input(interpreter: Interpreter, document: Any, *, push: bool = True) -> None:
-    """interpreter.set_input_term(json.dumps(document, ensure_ascii=False)), only faster when
-    push is true (see pushable)."""
-    if push and AVAILABLE:
-        handle = _pushes.regoNewInput()
-        try:
-            # rego-cpp's input keeps the first error it meets and ignores later calls, so one
-            # check at the end covers every push.
-            _push(handle, document)
-            if (
-                _pushes.regoInputValidate(handle) == _OK
-                and _pushes.regoInputSize(handle) == 1
-                and _lib.regoSetInput(interpreter._impl, handle) == _OK
-            ):
-                return
-        except (_NotRepresentable, UnicodeEncodeError):
-            pass
-        finally:
-            _pushes.regoFreeInput(handle)
-    # The parser reports what is wrong with a document; the fast path only says "not OK".
-    interpreter.set_input_term(json.dumps(document, ensure_ascii=False))
+    """interpreter.set_input_term(rego_json(document)), only faster when push is true (see
+    pushable) and the fast path passed its self-test (native_trusted)."""
+    if not (push and AVAILABLE and native_trusted() and _pushed(interpreter, document)):
+        # The parser reports what is wrong with a document; the fast path only says "not OK".
+        interpreter.set_input_term(rego_json(document))
+
+
+def _pushed(interpreter: Interpreter, document: Any) -> bool:
+    """Hand document to the interpreter node by node; False when it cannot be (then nothing
+    was set)."""
+    handle = _pushes.regoNewInput()
+    try:
+        # rego-cpp's input keeps the first error it meets and ignores later calls, so one
+        # check at the end covers every push.
+        _push(handle, document)
+        return (
+            _pushes.regoInputValidate(handle) == _OK
+            and _pushes.regoInputSize(handle) == 1
+            and _lib.regoSetInput(interpreter._impl, handle) == _OK
+        )
+    except (_NotRepresentable, UnicodeEncodeError):
+        return False
+    finally:
+        _pushes.regoFreeInput(handle)
 
 
 def answers(
@@ -162,13 +178,32 @@ def answers(
     With the C extension the documents are pushed and queried in one call that releases the GIL
     once for all of them: two worker threads taking turns at the GIL for every push and query
     spent a fifth of their time handing it over."""
-    if push and NATIVE:
+    if push and NATIVE and native_trusted():
         found = _native_input.evaluate(interpreter._impl, bundle._impl, entrypoint, documents)
         return [
             answer if answer is not None else _answer(interpreter, bundle, entrypoint, document)
             for answer, document in zip(found, documents, strict=True)
         ]
     return [_answer(interpreter, bundle, entrypoint, d, push=push) for d in documents]
+
+
+def native_trusted() -> bool:
+    """Whether the fast paths (inputs pushed node by node, answers read through the C API) give
+    what rego-cpp's parser and regopy's own API give: checked once per process, before the
+    first push, on probe documents (scanner.engines.regopy_selftest). They rely on how this
+    rego-cpp spells strings inside, which no release promises; when a probe differs, every
+    query goes through the parser and regopy's API instead, and stderr says so once."""
+    global _trusted
+    if _trusted is None:
+        with _trust_lock:
+            if _trusted is None:
+                from scanner.engines import regopy_selftest
+
+                problem = regopy_selftest.first_difference() if AVAILABLE else None
+                if problem is not None:
+                    print(regopy_selftest.warning(problem), file=sys.stderr, flush=True)
+                _trusted = problem is None
+    return _trusted
 
 
 def _answer(
@@ -186,9 +221,18 @@ def _answer(
 def query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[bool, str]:
     """(ok, text) of one entrypoint's answer: the answer's JSON ("undefined" when there is none)
     when ok, else rego-cpp's error text."""
-    if not AVAILABLE:
-        output = interpreter.query_bundle_entrypoint(bundle, entrypoint.decode())
-        return output.ok(), str(output)
+    if not (AVAILABLE and native_trusted()):
+        return public_query(interpreter, bundle, entrypoint)
+    return _fast_query(interpreter, bundle, entrypoint)
+
+
+def public_query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[bool, str]:
+    """query through regopy's public API: slower, and a failed query's text is only "<error>"."""
+    output = interpreter.query_bundle_entrypoint(bundle, entrypoint.decode())
+    return output.ok(), str(output)
+
+
+def _fast_query(interpreter: Interpreter, bundle: Any, entrypoint: bytes) -> tuple[bool, str]:
     output = _lib.regoBundleQueryEntrypoint(interpreter._impl, bundle._impl, entrypoint)
     if not output:
         raise RegoError(rego_get_error(interpreter._impl))

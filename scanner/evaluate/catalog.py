@@ -4,8 +4,10 @@ That block is the only place control metadata lives; the embedded engine cannot 
 `rego.metadata`, so it is read here as the YAML it is.
 """
 
+import hashlib
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +82,15 @@ class PolicySet:
                 f"unknown control id {unknown[0]!r} (known: {', '.join(sorted(known))})"
             )
         return PolicySet(self.modules, tuple(c for c in self.controls if c.id in wanted))
+
+
+def policy_digest(modules: Mapping[str, str]) -> str:
+    """sha256 over the policy sources in path order: the same policies give the same digest
+    (results record it; an OPA bundle carries it, so a server's policies can be checked)."""
+    digest = hashlib.sha256()
+    for source in (modules[path] for path in sorted(modules)):
+        digest.update(json.dumps(source).encode())
+    return "sha256:" + digest.hexdigest()
 
 
 def load_policies(root: Path) -> PolicySet:

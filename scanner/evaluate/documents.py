@@ -1,15 +1,17 @@
-"""Snapshot in, one small input document per resource out.
+"""Snapshot in, one input document per resource out.
 
-Each document carries only what the policies read (parsing the input is half the cost of a
-query), under the snapshot's own field names; docs/policies.md describes the shapes.
+Each document carries every field the snapshot collected for its resource, under the snapshot's
+own field names, plus its context (account, region, origin, the region's registry settings) and
+a few views computed once (parsed template lifecycle policies; derived.images, the counts, the
+newest image and the distinct tags in use); docs/policies.md describes the shapes. Nothing is
+trimmed here: each control is handed only the fields its Rego text reads
+(scanner.evaluate.input_paths, the one list of what controls read), so a control of your own can
+read any collected field, and a field no control reads costs nothing.
+
 Regions whose repositories or VPCs could not be listed yield gaps: rows that must show ERROR.
-
-Every resource type has one document shape, sent to each control of that type, so a field is
-included only when some control of the type reads it, and lists that grow with the estate are
-reduced here to what the controls judge (distinct image tags, not every image). Fields added to
-the snapshot later (kmsKey, inspectorFindings, securityGroups, pull-through cache) are read with
-.get: a snapshot that predates them, or an IaC snapshot without them, still evaluates, and the
-controls that need them say the input is missing instead of passing.
+Fields added to the snapshot later (kmsKey, inspectorFindings, securityGroups, pull-through
+cache) are read with .get: a snapshot that predates them, or an IaC snapshot without them, still
+evaluates, and the controls that need them say the input is missing instead of passing.
 """
 
 from collections.abc import Iterator
@@ -19,24 +21,14 @@ from typing import Any
 from scanner.collect.policy_text import parse_optional_policy_text
 from scanner.evaluate import consistency
 
-_REPOSITORY_FIELDS = (
-    "repositoryArn",
-    "registryId",
-    "repositoryName",
-    "imageTagMutability",
-    "imageTagMutabilityExclusionFilters",
-    "imageScanningConfiguration",
-    "encryptionConfiguration",
-)
-_REGISTRY_ERRORS = ("scanningConfiguration", "replicationConfiguration")
-_REGISTRY_DOCUMENT_ERRORS = (
-    "scanningConfiguration",
-    "registryPolicy",
-    "pullThroughCacheRules",
-    "repositoryCreationTemplates",
-)
-_NETWORK_ERRORS = ("subnets", "routeTables", "vpcEndpoints", "securityGroups")
-# The newest image's fields the image controls read (sizes and layers are the cost view's).
+# What a snapshot record holds about ecrscan itself rather than the resource: where an IaC source
+# declared it and the suppressions written there, which ecrscan applies, never a control.
+_NOT_RESOURCE_FIELDS = ("source", "suppressions")
+# Optional registry fields, null when a snapshot predates them.
+_OPTIONAL_REGISTRY_FIELDS = ("declared", "pullThroughCacheRules", "repositoryCreationTemplates")
+# derived.images is a compact view of derived.imageSummary (which the document also carries
+# whole): the newest image's fields the image controls read, so their projected input, pushed
+# once per repository, stays small however much a real DescribeImages item holds.
 _NEWEST_IMAGE_FIELDS = ("imageDigest", "imageTags", "imagePushedAt", "imageScanStatus")
 
 
@@ -127,13 +119,8 @@ def rfc3339(timestamp: str) -> str:
 def _repositories(
     scope: dict[str, Any], collected_at: str, origin: str, collected_until: str
 ) -> Iterator[Resource]:
-    registry = scope["registry"]
-    registry_view = {
-        "scanningConfiguration": registry["scanningConfiguration"],
-        "replicationConfiguration": registry["replicationConfiguration"],
-        "declared": registry.get("declared"),  # planned infrastructure: settings it manages
-        "errors": _pick(registry["errors"], _REGISTRY_ERRORS),
-    }
+    # The region's registry, whole: its scanning and replication rules decide for each repository.
+    registry = _registry_record(scope["registry"])
     for record in scope["repositories"] or ():
         repository = record["repository"]
         contradictions = consistency.repository_errors(record, collected_until)
@@ -144,19 +131,16 @@ def _repositories(
             account_id=scope["account_id"],
             region=scope["region"],
             document={
+                **_resource_fields(record),
                 "account_id": scope["account_id"],
                 "region": scope["region"],
                 "origin": origin,
                 "collected_at": collected_at,
-                "repository": _pick(repository, _REPOSITORY_FIELDS),
-                "tags": record["tags"],
-                "scanningConfiguration": record["scanningConfiguration"],
                 "kmsKey": record.get("kmsKey"),
                 "inspectorFindings": record.get("inspectorFindings"),
-                "registry": registry_view,
+                "registry": registry,
                 "derived": {
-                    "lifecyclePolicy": record["derived"]["lifecyclePolicy"],
-                    "repositoryPolicy": record["derived"]["repositoryPolicy"],
+                    **record["derived"],
                     "images": _images(record["derived"].get("imageSummary")),
                 },
                 # A failed call says more than a contradiction in what it would have filled.
@@ -169,6 +153,17 @@ def _repositories(
                 repository.get("repositoryArn"), scope["account_id"], scope["region"]
             ),
         )
+
+
+def _resource_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """Every field a snapshot record collected about its resource."""
+    return {k: v for k, v in record.items() if k not in _NOT_RESOURCE_FIELDS}
+
+
+def _registry_record(registry: dict[str, Any]) -> dict[str, Any]:
+    """The registry record with its optional fields present (null when not collected):
+    `declared` lists the settings planned infrastructure manages."""
+    return {**dict.fromkeys(_OPTIONAL_REGISTRY_FIELDS), **registry}
 
 
 def _images(summary: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -207,9 +202,9 @@ def _severity_counts(newest: dict[str, Any]) -> dict[str, int] | None:
 def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resource]:
     """One registry per account and region: its scanning rules judged against the repository
     names, its policy, and its pull-through cache rules with their creation templates."""
-    registry, account, region = scope["registry"], scope["account_id"], scope["region"]
+    registry = _registry_record(scope["registry"])
+    account, region = scope["account_id"], scope["region"]
     repositories = scope["repositories"]
-    templates = registry.get("repositoryCreationTemplates")
     yield Resource(
         resource_type="registry",
         resource_id=declared_id(scope) or f"arn:{partition}:ecr:{region}:{account}:registry",
@@ -220,22 +215,19 @@ def _registry(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Re
             "account_id": account,
             "region": region,
             "origin": origin,
-            "registry": {
-                "registryId": registry["registryId"],
-                "declared": registry.get("declared"),
-                "scanningConfiguration": registry["scanningConfiguration"],
-                "pullThroughCacheRules": registry.get("pullThroughCacheRules"),
-                "repositoryCreationTemplates": templates,
-            },
+            "registry": registry,
             "repositoryNames": None
             if repositories is None
             else sorted(r["repository"]["repositoryName"] for r in repositories),
             "derived": {
-                "registryPolicy": registry["derived"]["registryPolicy"],
-                "templateLifecyclePolicies": _template_lifecycles(templates),
+                **registry["derived"],
+                "templateLifecyclePolicies": _template_lifecycles(
+                    registry["repositoryCreationTemplates"]
+                ),
             },
-            "errors": consistency.registry_errors(registry)
-            | _pick(registry["errors"], _REGISTRY_DOCUMENT_ERRORS)
+            # A failed call says more than a contradiction in what it would have filled.
+            "errors": consistency.registry_errors(scope["registry"])
+            | registry["errors"]
             | _pick(scope["errors"], ("repositories",)),
         },
         problem=None
@@ -258,7 +250,6 @@ def _template_lifecycles(templates: list[dict[str, Any]] | None) -> dict[str, An
 
 def _vpcs(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resource]:
     network = scope["network"]
-    errors = _pick(network["errors"], _NETWORK_ERRORS)
     account, region = scope["account_id"], scope["region"]
     for record in network["vpcs"] or ():
         vpc_id = record["vpc"]["VpcId"]
@@ -269,17 +260,14 @@ def _vpcs(scope: dict[str, Any], partition: str, origin: str) -> Iterator[Resour
             account_id=account,
             region=region,
             document={
+                **_resource_fields(record),
                 "account_id": account,
                 "region": region,
                 "origin": origin,
-                "vpc": record["vpc"],
-                "subnets": record["subnets"],
-                "routeTables": record["routeTables"],
-                "vpcEndpoints": record["vpcEndpoints"],
                 "securityGroups": record.get("securityGroups"),
-                "derived": {"vpcEndpointPolicies": record["derived"]["vpcEndpointPolicies"]},
-                # A planned VPC (ecrscan iac) carries its own unknowns beside the region's.
-                "errors": {**errors, **record.get("errors", {})},
+                # The region's network errors (subnets, route tables, endpoints could not be
+                # listed) apply to every VPC; a planned VPC (ecrscan iac) adds its own unknowns.
+                "errors": {**network["errors"], **record.get("errors", {})},
             },
             source=record.get("source"),
         )

@@ -1,7 +1,5 @@
 """Turn a snapshot into results: one verdict per (resource, applicable control)."""
 
-import hashlib
-import json
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -11,9 +9,8 @@ from scanner import __version__
 from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.engines.base import Engine, EngineError, Verdict
-from scanner.engines.regopy import RegopyEngine
 from scanner.evaluate import documents, shards
-from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet
+from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet, policy_digest
 from scanner.evaluate.memo import MemoisingEngine, control_reads
 from scanner.evaluate.results import RESULTS_FORMAT, VERDICT_STATUSES, Result, Results
 
@@ -26,16 +23,23 @@ def evaluate_snapshot(
     policies: PolicySet,
     config: Config,
     *,
-    engine_factory: EngineFactory = RegopyEngine,
+    engine_factory: EngineFactory | None = None,
     workers: int = 2,
     memoise: bool = True,
     processes: bool = False,
 ) -> Results:
-    """memoise=False hands every document to the engine as it is, one query per cell: the
+    """engine_factory defaults to the embedded engine (regopy), imported only now: commands
+    that evaluate nothing never load an engine.
+
+    memoise=False hands every document to the engine as it is, one query per cell: the
     reference the parity tests compare the default (projected, memoised) path against.
 
     Workers are threads, or with processes=True forked processes where the platform and the
     engine allow (scanner.evaluate.shards)."""
+    if engine_factory is None:
+        from scanner.engines import engine_factory as factory_of
+
+        engine_factory = factory_of("regopy")
     policies = _in_scope(policies, snapshot)
     data = {"ecrscan": {"config": config.policy_data()}}
     entrypoints = [c.entrypoint for c in policies.controls]
@@ -217,17 +221,9 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
         "snapshot_errors": snapshot["errors"],
         **_selection(snapshot),
         "config": config.policy_data(),
-        "policy_digest": _digest(policies.modules),
+        "policy_digest": policy_digest(policies.modules),
         "controls": [c.summary() for c in policies.controls],
     }
-
-
-def _digest(modules: dict[str, str]) -> str:
-    """sha256 over the policy sources in path order: the same policies give the same digest."""
-    digest = hashlib.sha256()
-    for source in (modules[path] for path in sorted(modules)):
-        digest.update(json.dumps(source).encode())
-    return "sha256:" + digest.hexdigest()
 
 
 def _in_scope(policies: PolicySet, snapshot: dict[str, Any]) -> PolicySet:

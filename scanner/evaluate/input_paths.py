@@ -129,7 +129,7 @@ def entrypoint_modules(entrypoint: str, modules: Mapping[str, str]) -> list[str]
     A dynamic `data[...]` or bare `data` reaches everything."""
     package = ".".join(entrypoint.split("/")[:-1])
     codes = {path: code_only(source) for path, source in modules.items()}
-    packages = {path: _package(code) for path, code in codes.items()}
+    packages = {path: package_of(code) for path, code in codes.items()}
     pending = [path for path, name in packages.items() if name == package]
     if not pending:
         return list(modules)
@@ -154,7 +154,8 @@ def control_reads(entrypoint: str, modules: Mapping[str, str]) -> Paths:
     return merge(reads(code) for code in codes)
 
 
-def _package(code: str) -> str | None:
+def package_of(code: str) -> str | None:
+    """The package a module's code (see code_only) declares, or None."""
     match = _PACKAGE.search(code)
     return match.group(1) if match else None
 

@@ -30,6 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from scanner import signals
 from scanner.engines.base import EngineError
 from scanner.evaluate.results import RESULT_FIELDS, Result
 
@@ -64,10 +65,15 @@ def judge_in_processes(
         initargs=(os.getpid(),),
     )
     try:
-        futures = [pool.submit(_judge_share, k) for k in range(workers)]
+        # The workers are forked here: a SIGTERM or Ctrl-C meanwhile waits until they exist
+        # (scanner.signals), instead of landing in an at-fork callback, where it would be lost.
+        with signals.deferred():
+            futures = [pool.submit(_judge_share, k) for k in range(workers)]
         gc.unfreeze()  # the workers exist now; the parent collects as usual again
         shares = [_rows(future.result()) for future in futures]
     except BrokenProcessPool:
+        if signals.terminated():  # the same SIGTERM reached the workers first
+            raise signals.Terminated from None
         raise EngineError(
             "an evaluation worker process stopped unexpectedly; "
             "rerun with --workers 1 to evaluate in one process"
@@ -94,6 +100,7 @@ def _start_worker(parent: int) -> None:
     # workers itself, so they must not print a traceback of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the CLI's handler, inherited by fork
+    signals.unblock()  # forked while the parent held them back (signals.deferred)
     # A parent killed outright (SIGKILL, OOM killer) cannot stop its workers, and a forked worker
     # holds the write end of its own task pipe, so it would wait forever: on Linux, have the
     # kernel end it with its parent.
