@@ -256,8 +256,13 @@ def _facts(metadata: dict[str, Any]) -> list[tuple[str, Any]]:
         ("Caller", caller.get("arn") or snapshot.get("caller_arn")),
         ("Accounts", ", ".join(evidence.get("accounts") or [snapshot.get("account_id") or ""])),
         ("Regions", ", ".join(evidence.get("regions") or snapshot.get("regions") or [])),
-        ("Collection started", collection.get("started_at") or snapshot.get("collected_at")),
-        ("Collection finished", collection.get("finished_at") or "not recorded"),
+        # A snapshot written before collection times were recorded has only collected_at,
+        # taken when collection ended: never shown as the start.
+        ("Collection started", collection.get("started_at") or "not recorded"),
+        (
+            "Collection finished",
+            collection.get("finished_at") or snapshot.get("collected_at") or "not recorded",
+        ),
         ("Evaluation started", evaluation.get("started_at") or "not recorded"),
         ("Evaluation finished", evaluation.get("finished_at") or metadata.get("evaluated_at")),
         ("Policy bundle digest", metadata.get("policy_digest")),

@@ -11,7 +11,14 @@ from scanner.iac.records import CLOUDFORMATION
 def security_group(context: Context, resource: Resource) -> None:
     group = records.security_group(resource.id)
     context.groups[resource.id] = group
-    for rule in resource.get("SecurityGroupIngress") or []:
+    rules = resource.get("SecurityGroupIngress")
+    if rules is not None and not isinstance(rules, list) and not first_unknown(rules):
+        # A damaged template: which traffic the group admits cannot be known, never "none".
+        context.group_errors[group["GroupId"]] = CLOUDFORMATION.error(
+            f"{resource.logical_id}.SecurityGroupIngress is not a list of rules"
+        )
+        return
+    for rule in rules if isinstance(rules, list) else [rules] if rules is not None else []:
         _add_rule(context, resource, group, rule)
 
 
