@@ -19,6 +19,9 @@ from scanner.collect.accounts import (
 )
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
+from scanner.collect.consumers import iam_authorization
+from scanner.collect.consumers.referenced_images import attach_referenced_images
+from scanner.collect.consumers.region import add_nat_gateways, collect_consumers, consumer_errors
 from scanner.collect.inspector_findings import attach_inspector_findings
 from scanner.collect.jsonable import iso_timestamp
 from scanner.collect.kms_keys import attach_kms_keys
@@ -108,18 +111,21 @@ def collect_snapshot(
     targets = _target_accounts(scope)
     scope.progress.add_accounts(len(targets))
     errors: list[ErrorRecord] = []
+    accounts: dict[str, _Account] = {}
     try:
         collected = map_concurrently(
-            lambda account_id: _collect_account(scope, account_id, errors),
+            lambda account_id: _collect_account(scope, account_id, errors, accounts),
             targets,
             max_workers=max(1, min(MAX_CONCURRENT_ACCOUNTS, len(targets))),
             name="ecrscan-account",
         )
+        region_names, inventory = _covered_regions(scope, collected), []
+        for account_inventory in collected:
+            inventory.extend(account_inventory)
+        # Consumers name images in any scanned account: looked up once every account is listed.
+        attach_referenced_images(inventory, _ecr_of(accounts), scope.max_workers)
     finally:
         scope.progress.close()  # end the line, so an error message starts on its own
-    region_names, inventory = _covered_regions(scope, collected), []
-    for account_inventory in collected:
-        inventory.extend(account_inventory)
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
@@ -131,7 +137,26 @@ def collect_snapshot(
         "regions": region_names,
         "errors": errors,
         "inventory": inventory,
+        "iam": {account_id: accounts[account_id].iam for account_id in targets},
     }
+
+
+@dataclass
+class _Account:
+    """What one account's collection leaves for the steps that span accounts."""
+
+    iam: dict[str, Any]
+    clients: ClientFactory | None = None
+
+
+def _ecr_of(accounts: dict[str, "_Account"]):
+    def ecr(account_id: str, region: str):
+        found = accounts.get(account_id)
+        if found is None or found.clients is None:
+            return None
+        return found.clients.client("ecr", region)
+
+    return ecr
 
 
 def _target_accounts(scope: _Scope) -> list[str]:
@@ -152,13 +177,17 @@ def _covered_regions(scope: _Scope, collected: list[list[dict[str, Any]]]) -> li
 
 
 def _collect_account(
-    scope: _Scope, account_id: str, errors: list[ErrorRecord]
+    scope: _Scope, account_id: str, errors: list[ErrorRecord], accounts: dict[str, _Account]
 ) -> list[dict[str, Any]]:
     """The inventory entries of one account; never raises for an account it cannot enter."""
     try:
         clients = _account_clients(scope, account_id)
     except OperationFailed as failure:
+        accounts[account_id] = _Account(iam_authorization.unreachable(failure.record))
         return _unreachable(scope, account_id, _named_regions(scope), failure.record)
+    # IAM is global: the roles and policies that pull and push are read once per account.
+    iam = iam_authorization.collect_authorization(clients.client("iam", scope.home_region))
+    accounts[account_id] = _Account(iam, clients)
     region_errors: list[ErrorRecord] = []
     region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
     errors.extend(region_errors)
@@ -229,8 +258,13 @@ def _unreachable_region(account_id: str, region: str, error: ErrorRecord) -> dic
             "errors": {field: dict(error) for field in _REGISTRY_FIELDS},
         },
         "repositories": None,
-        "network": {"vpcs": None, "errors": {"vpcs": dict(error)}},
-        "errors": {"repositories": dict(error)},
+        "network": {"vpcs": None, "natGateways": None, "errors": {"vpcs": dict(error)}},
+        "consumers": None,
+        "errors": {
+            "repositories": dict(error),
+            "ecsServices": dict(error),
+            "lambdaFunctions": dict(error),
+        },
     }
 
 
@@ -239,6 +273,7 @@ def inventory_errors(entry: dict[str, Any]) -> int:
     count = (
         len(entry["errors"]) + len(entry["registry"]["errors"]) + len(entry["network"]["errors"])
     )
+    count += consumer_errors(entry)
     return count + sum(len(r["errors"]) for r in entry["repositories"] or ())
 
 
@@ -256,12 +291,15 @@ def collect_region(
         if _enhanced(registry):
             inspector = clients.client("inspector2", region)
             attach_inspector_findings(inspector, repositories, max_workers)
+    network = collect_network(clients.client("ec2", region))
+    add_nat_gateways(clients, region, network)
     return {
         "account_id": account_id,
         "region": region,
         "registry": registry,
         "repositories": repositories,
-        "network": collect_network(clients.client("ec2", region)),
+        "network": network,
+        "consumers": collect_consumers(clients, region, errors, max_workers),
         "errors": errors,
     }
 

@@ -41,6 +41,21 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("ec2", "DescribeRouteTables"): "ec2:DescribeRouteTables",
     ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("ec2", "DescribeNatGateways"): "ec2:DescribeNatGateways",
+    # What pulls images (scanner.collect.consumers): ECS services, their task definitions and,
+    # for EC2-hosted services, the container instances that pull for them.
+    ("ecs", "ListClusters"): "ecs:ListClusters",
+    ("ecs", "ListServices"): "ecs:ListServices",
+    ("ecs", "DescribeServices"): "ecs:DescribeServices",
+    ("ecs", "DescribeTaskDefinition"): "ecs:DescribeTaskDefinition",
+    ("ecs", "ListContainerInstances"): "ecs:ListContainerInstances",
+    ("ecs", "DescribeContainerInstances"): "ecs:DescribeContainerInstances",
+    ("ec2", "DescribeInstances"): "ec2:DescribeInstances",
+    # Lambda functions packaged as container images.
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    ("lambda", "GetFunction"): "lambda:GetFunction",
+    # Who may pull and push: every role and the managed policies they use, once per account.
+    ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
 }
 
 # Verbs of operations that only read. A declared operation starting with anything else is a bug.
