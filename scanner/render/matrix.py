@@ -17,8 +17,8 @@ class Matrix:
 def matrices(results: Results) -> list[Matrix]:
     """One matrix per resource type, columns in catalogue order, rows sorted."""
     out = []
-    for resource_type in dict.fromkeys(c["resource_type"] for c in results.controls):
-        control_ids = [c["id"] for c in results.controls if c["resource_type"] == resource_type]
+    for resource_type in dict.fromkeys(t for c in results.controls for t in _types(c)):
+        control_ids = [c["id"] for c in results.controls if resource_type in _types(c)]
         cells: dict[tuple[str, str, str], dict[str, str]] = {}
         for result in results.results:
             if result.resource_type == resource_type:
@@ -26,6 +26,12 @@ def matrices(results: Results) -> list[Matrix]:
                 cells.setdefault(key, {})[result.control_id] = result.status
         out.append(Matrix(resource_type, control_ids, sorted(cells.items())))
     return out
+
+
+def _types(control: dict) -> list[str]:
+    """The resource types a control judges; results written before controls could judge
+    several name one."""
+    return control.get("resource_types") or [control["resource_type"]]
 
 
 def status_by_severity(results: list[Result]) -> dict[str, Counter]:
