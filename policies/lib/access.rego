@@ -382,3 +382,25 @@ _labels(policies) := "none attached" if {
 _caller_text(request) := outcome.join(" or ", {v | some c in request.specific; v := c.value}) if {
 	count(request.specific) > 0
 } else := outcome.join(" or ", {v | some c in request.callers; v := c.value})
+
+# ---------------------------------------------------------------------------
+# Requests
+
+# The request a role makes: its account and ARN are the condition keys known
+# offline, and a resource policy names it by ARN, by its account id or by the
+# account's root (which delegates to the account's own IAM policies).
+role_request(role_arn, account, action, resource, mode) := {
+	"action": action,
+	"resource": resource,
+	"context": {"aws:principalaccount": account, "aws:principalarn": role_arn},
+	"callers": [
+		{"type": "AWS", "value": account},
+		{"type": "AWS", "value": concat("", ["arn:", split(role_arn, ":")[1], ":iam::", account, ":root"])},
+		{"type": "AWS", "value": role_arn},
+	],
+	"specific": [{"type": "AWS", "value": role_arn}],
+	"mode": mode,
+}
+
+# same-account or cross-account, for a role and a resource's owner.
+mode(account, owner) := "same-account" if account == owner else := "cross-account"

@@ -118,8 +118,10 @@ _decidable(r) if _igw(r)
 
 _decidable(r) if is_string(r.NatGatewayId)
 
+_has_table(loc) if is_object(loc.routeTable)
+
 _internet(loc) := {"status": "unknown", "text": "its route table is unknown"} if {
-	not is_object(loc.routeTable)
+	not _has_table(loc)
 } else := {"status": "missing", "text": concat("", ["no default route (0.0.0.0/0) on ", loc.routeTable.RouteTableId])} if {
 	count(_defaults(loc)) == 0
 } else := {"status": "ok", "text": concat("", ["internet gateway ", r.GatewayId])} if {

@@ -146,25 +146,14 @@ _trust_verdict(identity, verdict) := {"status": "FAIL", "reason": concat("", [
 	verdict.status == "FAIL"
 } else := verdict
 
-_role_request(identity, action, resource, mode) := {
-	"action": action,
-	"resource": resource,
-	"context": {"aws:principalaccount": identity.account, "aws:principalarn": identity.arn},
-	"callers": [
-		{"type": "AWS", "value": identity.account},
-		{"type": "AWS", "value": concat("", ["arn:", split(identity.arn, ":")[1], ":iam::", identity.account, ":root"])},
-		{"type": "AWS", "value": identity.arn},
-	],
-	"specific": [{"type": "AWS", "value": identity.arn}],
-	"mode": mode,
-}
+_role_request(identity, action, resource, mode) := access.role_request(identity.arn, identity.account, action, resource, mode)
 
 _role_pull(identity, img, action) := verdict if {
 	not _repository_policy_known(img)
 	verdict := _without_policy(identity, img, action)
 } else := access.check(
 	{"policies": identity.policies, "boundary": identity.boundary, "resourcePolicy": _repository_policy(img)},
-	_role_request(identity, action, img.repositoryArn, _mode(identity, img)),
+	_role_request(identity, action, img.repositoryArn, access.mode(identity.account, img.registryId)),
 )
 
 # The repository policy is unknown: across accounts the identity policies can
@@ -177,8 +166,6 @@ _without_policy(identity, img, action) := verdict if {
 	)
 	verdict.status == "FAIL"
 } else := _unknown_policy(img)
-
-_mode(identity, img) := "same-account" if img.registryId == identity.account else := "cross-account"
 
 # ---------------------------------------------------------------------------
 # Lambda: the service reads the image, with the function as the source
