@@ -18,7 +18,14 @@ from scanner.evaluate.results import STATUSES, Result, Results
 from scanner.evaluate.waivers import exception_summary
 from scanner.render.matrix import Matrix, matrices, status_totals
 
-_TITLES = {"repository": "Repositories", "vpc": "VPCs"}
+_TITLES = {
+    "repository": "Repositories",
+    "vpc": "VPCs",
+    "registry": "Registries",
+    "ecs-service": "ECS services",
+    "lambda-function": "Lambda functions",
+    "pusher": "Pushers",
+}
 _FINDING_STATUSES = ("FAIL", "ERROR", "WAIVED", "SUPPRESSED")
 _SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 

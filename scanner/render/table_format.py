@@ -6,8 +6,22 @@ from scanner.evaluate.results import STATUSES, Results
 from scanner.render.cost_format import cost_section
 from scanner.render.matrix import matrices, status_by_severity
 
-_TITLES = {"repository": "Repositories", "vpc": "VPCs", "registry": "Registries"}
-_NAME_HEADERS = {"repository": "repository", "vpc": "vpc", "registry": "registry"}
+_TITLES = {
+    "repository": "Repositories",
+    "vpc": "VPCs",
+    "registry": "Registries",
+    "ecs-service": "ECS services",
+    "lambda-function": "Lambda functions",
+    "pusher": "Pushers",
+}
+_NAME_HEADERS = {
+    "repository": "repository",
+    "vpc": "vpc",
+    "registry": "registry",
+    "ecs-service": "cluster/service",
+    "lambda-function": "function",
+    "pusher": "role",
+}
 
 
 def render(results: Results) -> str:
