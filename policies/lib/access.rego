@@ -404,3 +404,12 @@ role_request(role_arn, account, action, resource, mode) := {
 
 # same-account or cross-account, for a role and a resource's owner.
 mode(account, owner) := "same-account" if account == owner else := "cross-account"
+
+# The statements that deny a request, for certain ("deny") or under a
+# condition that cannot be decided offline ("maybe_deny"), over every part of
+# the subject.
+denials(subject, request) := {"deny": _all(id, b, r, "deny"), "maybe_deny": _all(id, b, r, "maybe_deny")} if {
+	id := _identity(subject, request)
+	b := _boundary(subject, request)
+	r := _resource(subject, request, request.callers)
+}

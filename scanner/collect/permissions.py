@@ -58,6 +58,19 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
 }
 
+# `ecrscan doctor` reads one role, not the whole account: the role, its inline and attached
+# policies and, for an EC2-hosted service, its instance profile. Read-only like the rest; kept out
+# of the collection policy, which never calls them (`ecrscan iam-policy --doctor` adds them).
+DOCTOR_OPERATIONS: dict[tuple[str, str], str] = {
+    ("iam", "GetRole"): "iam:GetRole",
+    ("iam", "ListRolePolicies"): "iam:ListRolePolicies",
+    ("iam", "GetRolePolicy"): "iam:GetRolePolicy",
+    ("iam", "ListAttachedRolePolicies"): "iam:ListAttachedRolePolicies",
+    ("iam", "GetPolicy"): "iam:GetPolicy",
+    ("iam", "GetPolicyVersion"): "iam:GetPolicyVersion",
+    ("iam", "GetInstanceProfile"): "iam:GetInstanceProfile",
+}
+
 # Verbs of operations that only read. A declared operation starting with anything else is a bug.
 READ_ONLY_PREFIXES = ("Describe", "Get", "List", "BatchGet")
 
@@ -76,7 +89,9 @@ class UndeclaredOperationError(Exception):
 
 def is_declared(service: str, operation: str) -> bool:
     key = (service, operation)
-    return key in DECLARED_OPERATIONS or key in ACCOUNT_ACCESS_OPERATIONS
+    return (
+        key in DECLARED_OPERATIONS or key in ACCOUNT_ACCESS_OPERATIONS or key in DOCTOR_OPERATIONS
+    )
 
 
 def require_declared(service: str, operation: str) -> None:
@@ -91,15 +106,19 @@ def required_actions() -> list[str]:
     return sorted({action for action in DECLARED_OPERATIONS.values() if action})
 
 
-def iam_policy() -> dict[str, Any]:
-    """The least-privilege, read-only IAM policy document that lets ecrscan collect."""
+def iam_policy(doctor: bool = False) -> dict[str, Any]:
+    """The least-privilege, read-only IAM policy document that lets ecrscan collect (and, with
+    doctor, run `ecrscan doctor`)."""
+    actions = required_actions()
+    if doctor:
+        actions = sorted(set(actions) | set(DOCTOR_OPERATIONS.values()))
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Sid": "EcrscanReadOnly",
                 "Effect": "Allow",
-                "Action": required_actions(),
+                "Action": actions,
                 "Resource": "*",
             }
         ],

@@ -72,7 +72,7 @@ def _document(
             "name": consumer["name"],
             "tags": _tags(consumer),
         },
-        "images": [_image(index, image) for image in derived["images"]],
+        "images": [image_document(index, image) for image in derived["images"]],
         "identities": [identities.resolve(index, i, account) for i in derived["identities"]],
         "network": _network(index, (account, region), consumer),
         "errors": consumer["errors"],
@@ -92,7 +92,8 @@ def _tags(consumer: dict[str, Any]) -> list[dict[str, str]]:
 # Images and their repositories
 
 
-def _image(index: SnapshotIndex, image: dict[str, Any]) -> dict[str, Any]:
+def image_document(index: SnapshotIndex, image: dict[str, Any]) -> dict[str, Any]:
+    """One image reference with its repository, as scanned, joined."""
     document = {f: image.get(f) for f in _IMAGE_FIELDS}
     document |= {
         "lookup": image.get("lookup", "not-scanned"),

@@ -18,7 +18,7 @@ from typing import Any
 
 from scanner.collect.policy_text import parse_optional_policy_text
 from scanner.evaluate.consumer_documents import consumer_documents
-from scanner.evaluate.pusher_documents import PUSHER_REGION, pusher_documents
+from scanner.evaluate.pusher_documents import pusher_documents
 from scanner.evaluate.snapshot_index import SnapshotIndex
 
 _REPOSITORY_FIELDS = (
@@ -112,15 +112,8 @@ def _consumers(
 
 
 def _pushers(index: SnapshotIndex, pushers: list, origin: str) -> Iterator[Resource]:
-    for role, document in pusher_documents(index, pushers, origin):
-        yield Resource(
-            resource_type="pusher",
-            resource_id=role,
-            name=role.rsplit("/", 1)[-1],
-            account_id=document["account_id"],
-            region=PUSHER_REGION,
-            document=document,
-        )
+    for row, document in pusher_documents(index, pushers, origin):
+        yield Resource(resource_type="pusher", document=document, **row)
 
 
 def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:

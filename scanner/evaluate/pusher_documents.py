@@ -1,9 +1,9 @@
-"""One input document per configured pusher: a CI role and the repositories it must push to.
+"""Input documents for the configured pushers: a CI role and each repository it must push to.
 
 `pushers: [{role: ARN, repositories: [patterns]}]` names the roles that push. A pattern with
 `*` and `?` wildcards is matched against repository names in every account and region of the
 scan, or, when it starts with `arn:`, against repository ARNs. Entries naming the same role are
-judged together.
+merged; a repository several patterns match is judged once.
 """
 
 import re
@@ -19,23 +19,48 @@ PUSHER_REGION = "global"  # IAM roles have no region
 
 def pusher_documents(
     index: SnapshotIndex, pushers: list[dict[str, Any]], origin: str
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(role ARN, document) for each configured role."""
+) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    """(row, document) for each repository a configured role must push to, and for each of its
+    patterns that matches no repository. One small document per repository keeps a role that
+    pushes everywhere ("*") linear in the number of repositories."""
     for role, patterns in _by_role(pushers).items():
         identity = identities.resolve_role(index, role)
-        yield (
-            role,
-            {
-                "account_id": identity["account"],
-                "region": PUSHER_REGION,
-                "origin": origin,
-                "pusher": {"role": role, "repositories": patterns},
-                "identity": identity,
-                "matches": [_matches(index, pattern) for pattern in patterns],
-                "unlisted": _unlisted(index),
-                "errors": {},
-            },
-        )
+        role_name = role.rsplit("/", 1)[-1]
+        seen: set[str] = set()
+        for pattern in patterns:
+            matched = _matches(index, pattern)
+            for repository in matched:
+                if repository["repositoryArn"] in seen:
+                    continue
+                seen.add(repository["repositoryArn"])
+                row = {
+                    "resource_id": f"{role}|{repository['repositoryArn']}",
+                    "name": f"{role_name} -> {repository['repositoryName']}",
+                    "account_id": repository["account_id"],
+                    "region": repository["region"],
+                }
+                yield row, _document(identity, role, pattern, repository, [], origin)
+            if not matched:
+                row = {
+                    "resource_id": f"{role}|{pattern}",
+                    "name": f"{role_name} -> {pattern}",
+                    "account_id": identity["account"],
+                    "region": PUSHER_REGION,
+                }
+                yield row, _document(identity, role, pattern, None, _unlisted(index), origin)
+
+
+def _document(identity, role, pattern, repository, unlisted, origin) -> dict[str, Any]:
+    return {
+        "account_id": identity["account"],
+        "region": PUSHER_REGION if repository is None else repository["region"],
+        "origin": origin,
+        "pusher": {"role": role, "pattern": pattern},
+        "identity": identity,
+        "repository": repository,
+        "unlisted": unlisted,
+        "errors": {},
+    }
 
 
 def _by_role(pushers: list[dict[str, Any]]) -> dict[str, list[str]]:
@@ -46,7 +71,7 @@ def _by_role(pushers: list[dict[str, Any]]) -> dict[str, list[str]]:
     return roles
 
 
-def _matches(index: SnapshotIndex, pattern: str) -> dict[str, Any]:
+def _matches(index: SnapshotIndex, pattern: str) -> list[dict[str, Any]]:
     by_arn = pattern.startswith("arn:")
     matcher = _compiled(pattern)
     found = []
@@ -65,7 +90,7 @@ def _matches(index: SnapshotIndex, pattern: str) -> dict[str, Any]:
                     },
                 }
             )
-    return {"pattern": pattern, "repositories": found}
+    return found
 
 
 @cache

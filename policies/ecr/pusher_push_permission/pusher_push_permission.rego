@@ -50,22 +50,18 @@ _push_actions := [
 
 _role := input.identity
 
-_repositories := {r |
-	some m in input.matches
-	some r in m.repositories
-}
+_repository := input.repository
 
-_subject(repository) := {"policies": _role.policies, "boundary": _role.boundary, "resourcePolicy": _push_policy(repository)}
+_push_policy := null if {
+	_repository.repositoryPolicy == null
+} else := {"label": concat("", ["repository policy of ", _repository.repositoryName]), "document": _repository.repositoryPolicy.document}
 
-_push_policy(repository) := null if {
-	repository.repositoryPolicy == null
-} else := {"label": concat("", ["repository policy of ", repository.repositoryName]), "document": repository.repositoryPolicy.document}
+_subject := {"policies": _role.policies, "boundary": _role.boundary, "resourcePolicy": _push_policy}
 
 # ---------------------------------------------------------------------------
 # Each check: {"status", "reason"}
 
 _checks contains check if {
-	_role.state == "found"
 	verdict := access.check(
 		{"policies": _role.policies, "boundary": _role.boundary, "resourcePolicy": null},
 		access.role_request(_role.arn, _role.account, "ecr:GetAuthorizationToken", "*", "identity"),
@@ -74,48 +70,23 @@ _checks contains check if {
 }
 
 _checks contains check if {
-	_role.state == "found"
-	some repository in _repositories
 	some action in _push_actions
-	verdict := _push(repository, action)
-	check := {"status": verdict.status, "reason": concat("", [_where(repository), ": ", verdict.reason])}
-}
-
-_push(repository, action) := outcome.error(repository.errors.repositoryPolicy) if {
-	repository.errors.repositoryPolicy != null
-} else := access.check(_subject(repository), access.role_request(
-	_role.arn, _role.account, action, repository.repositoryArn,
-	access.mode(_role.account, repository.account_id),
-))
-
-_where(repository) := concat("", [repository.repositoryName, " (", repository.account_id, ", ", repository.region, ")"])
-
-_checks contains check if {
-	some m in input.matches
-	count(m.repositories) == 0
-	count(input.unlisted) == 0
-	check := {"status": "FAIL", "reason": concat("", ["no repository of the scan matches ", m.pattern])}
-}
-
-_checks contains check if {
-	some m in input.matches
-	count(m.repositories) == 0
-	count(input.unlisted) > 0
-	check := {"status": "ERROR", "reason": concat("", [
-		"no repository listed matches ", m.pattern, ", but ", outcome.join("; ", _unlisted_texts),
-	])}
-}
-
-_unlisted_texts := {t |
-	some u in input.unlisted
-	t := concat("", ["the repositories of ", u.account_id, " ", u.region, " could not be listed (", outcome.error_text(u.error), ")"])
+	check := access.check(_subject, access.role_request(
+		_role.arn, _role.account, action, _repository.repositoryArn,
+		access.mode(_role.account, _repository.account_id),
+	))
 }
 
 _failing := {c.reason | some c in _checks; c.status == "FAIL"}
 
 _undecided := {c.reason | some c in _checks; c.status == "ERROR"}
 
-_repository_names := {n | some r in _repositories; n := r.repositoryName}
+_unlisted_texts := {t |
+	some u in input.unlisted
+	t := concat("", ["the repositories of ", u.account_id, " ", u.region, " could not be listed (", outcome.error_text(u.error), ")"])
+}
+
+_where := concat("", [_repository.repositoryName, " (", _repository.account_id, ", ", _repository.region, ")"])
 
 verdict := {"status": "FAIL", "reason": concat("", ["the role ", input.pusher.role, " does not exist"])} if {
 	_role.state == "missing"
@@ -125,13 +96,24 @@ verdict := {"status": "FAIL", "reason": concat("", ["the role ", input.pusher.ro
 	"the IAM roles of account ", _role.account, " are not in the snapshot (scan that account)",
 ])} if {
 	_role.state == "not-scanned"
-} else := {"status": "FAIL", "reason": outcome.join("; ", _failing)} if {
+} else := {"status": "FAIL", "reason": concat("", ["no repository of the scan matches ", input.pusher.pattern])} if {
+	_repository == null
+	count(input.unlisted) == 0
+} else := {"status": "ERROR", "reason": concat("", [
+	"no repository listed matches ", input.pusher.pattern, ", but ", outcome.join("; ", _unlisted_texts),
+])} if {
+	_repository == null
+} else := outcome.error(_repository.errors.repositoryPolicy) if {
+	_repository.errors.repositoryPolicy != null
+} else := {"status": "FAIL", "reason": concat("", [_where, ": ", outcome.join("; ", _failing)])} if {
+	_role.state == "found"
 	count(_failing) > 0
-} else := {"status": "ERROR", "reason": outcome.join("; ", _undecided)} if {
+} else := {"status": "ERROR", "reason": concat("", [_where, ": ", outcome.join("; ", _undecided)])} if {
+	_role.state == "found"
 	count(_undecided) > 0
 } else := {"status": "PASS", "reason": concat("", [
-	"may push to ", outcome.join(", ", _repository_names), " (ecr:GetAuthorizationToken and the five push actions allowed)",
+	"may push to ", _where, " (ecr:GetAuthorizationToken and the five push actions allowed)",
 ])} if {
 	_role.state == "found"
-	count(_repository_names) > 0
-} else := {"status": "ERROR", "reason": "the pusher's role or repositories are missing from the input"}
+	is_object(_repository)
+} else := {"status": "ERROR", "reason": "the pusher's role or repository is missing from the input"}

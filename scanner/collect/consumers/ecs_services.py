@@ -74,6 +74,13 @@ def collect_ecs_services(
     services: list[dict[str, Any]] = []
     for cluster in clusters:
         services += _cluster_services(ecs, cluster, errors)
+    return service_records(ecs, ec2, services, max_workers)
+
+
+def service_records(
+    ecs: BaseClient, ec2: BaseClient, services: list[dict[str, Any]], max_workers: int
+) -> list[dict[str, Any]]:
+    """The consumer record of each described service (DescribeServices items, as JSON)."""
     definitions = _task_definitions(ecs, services, max_workers)
     instances = _instances_by_cluster(ecs, ec2, services)
     return [_record(s, definitions, instances) for s in services]

@@ -69,9 +69,12 @@ def _pages(iam: BaseClient) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 def _role(role: dict[str, Any]) -> dict[str, Any]:
     trimmed = {f: role[f] for f in ROLE_FIELDS if f in role}
-    trimmed["AssumeRolePolicyDocument"] = _document(role.get("AssumeRolePolicyDocument"))
+    trimmed["AssumeRolePolicyDocument"] = policy_document(role.get("AssumeRolePolicyDocument"))
     trimmed["RolePolicyList"] = [
-        {"PolicyName": p.get("PolicyName"), "PolicyDocument": _document(p.get("PolicyDocument"))}
+        {
+            "PolicyName": p.get("PolicyName"),
+            "PolicyDocument": policy_document(p.get("PolicyDocument")),
+        }
         for p in role.get("RolePolicyList") or ()
     ]
     trimmed["InstanceProfileList"] = [
@@ -90,12 +93,12 @@ def _policy(policy: dict[str, Any]) -> dict[str, Any]:
             "Arn": policy["Arn"],
             "PolicyName": policy.get("PolicyName") or policy["Arn"].rsplit("/", 1)[-1],
             "DefaultVersionId": policy.get("DefaultVersionId"),
-            "Document": _document(default.get("Document")),
+            "Document": policy_document(default.get("Document")),
         }
     )
 
 
-def _document(document: Any) -> Any:
+def policy_document(document: Any) -> Any:
     """A policy document as a JSON value. botocore decodes IAM's URL-encoded JSON; a text it
     left alone is decoded here, and one that is not JSON is kept as {"parseError": ...}."""
     if document is None or isinstance(document, dict):

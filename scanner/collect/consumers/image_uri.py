@@ -15,6 +15,9 @@ _ECR_HOST = re.compile(
     r"\.(?:amazonaws\.com(?:\.cn)?|on\.aws)$"
 )
 _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$")
+# Docker's repository path: lowercase components separated by slashes (ECR's names are the same).
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 ECR_PUBLIC_HOST = "public.ecr.aws"
 DOCKER_HUB_HOSTS = ("docker.io", "index.docker.io", "registry-1.docker.io")
@@ -29,8 +32,10 @@ def parse_image_uri(uri: Any) -> dict[str, Any]:
     name, digest = _split_digest(uri)
     host, path = _split_host(name)
     path, tag = _split_tag(path)
-    if not path or path.startswith("/") or path.endswith("/") or "//" in path:
+    if not path:
         return _invalid(uri, "no repository name")
+    if not _PATH.match(path):
+        return _invalid(uri, "the repository name is not lowercase components separated by /")
     if digest is not None and not _DIGEST.match(digest):
         return _invalid(uri, f"digest {digest!r} is not algorithm:hex")
     if tag is not None and not _TAG.match(tag):

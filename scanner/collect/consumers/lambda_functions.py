@@ -38,11 +38,13 @@ def collect_lambda_functions(
         return None
     images = [f for f in functions if f.get("PackageType") == "Image"]
     return map_concurrently(
-        lambda function: _record(lam, function), images, max_workers, "ecrscan-lambda"
+        lambda function: function_record(lam, function), images, max_workers, "ecrscan-lambda"
     )
 
 
-def _record(lam: BaseClient, listed: dict[str, Any]) -> dict[str, Any]:
+def function_record(lam: BaseClient, listed: dict[str, Any]) -> dict[str, Any]:
+    """The consumer record of one function; `listed` needs FunctionArn (and FunctionName), and
+    stands in for GetFunction's Configuration if that call fails."""
     errors: dict[str, ErrorRecord] = {}
     try:
         answer = call(lam, "GetFunction", FunctionName=listed["FunctionArn"])

@@ -53,7 +53,7 @@ def attach_referenced_images(
         else:
             _settle(reference, state, listed)
     map_concurrently(
-        lambda item: _look_up(ecr_client(item[0][0], item[0][1]), item[0], item[1]),
+        lambda item: look_up(ecr_client(item[0][0], item[0][1]), item[0], item[1]),
         sorted(wanted.items()),
         max_workers,
         "ecrscan-images",
@@ -106,7 +106,8 @@ def _settle(reference: dict[str, Any], state: str, listed: dict[tuple[str, str],
         )
 
 
-def _look_up(ecr: BaseClient | None, key: RepositoryKey, references: list[dict[str, Any]]) -> None:
+def look_up(ecr: BaseClient | None, key: RepositoryKey, references: list[dict[str, Any]]) -> None:
+    """Set lookup and imageDetail on references to one repository (account, region, name)."""
     account, _region, name = key
     ids = list({repr(pulled_id(r)): pulled_id(r) for r in references}.values())
     found: dict[str, dict[str, Any]] = {}
