@@ -14,6 +14,7 @@ from scanner.cli import (
     controls_cmd,
     demo_cmd,
     diff_cmd,
+    doctor_cmd,
     evaluate_cmd,
     history_cmd,
     iac_cmd,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         iac_cmd,
         controls_cmd,
         iam_cmd,
+        doctor_cmd,
         demo_cmd,
     ):
         module.register(commands)

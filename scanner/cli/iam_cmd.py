@@ -24,6 +24,12 @@ def register(commands) -> None:
         "the read-only policy plus organizations:ListAccounts and sts:AssumeRole on role NAME "
         "in every account (the same NAME as scan --role-name)",
     )
+    parser.add_argument(
+        "--doctor",
+        action="store_true",
+        help="also allow what `ecrscan doctor` reads of one role (iam:GetRole, its policies and "
+        "instance profile)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -31,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from scanner.collect import iam_policy
     from scanner.collect.permissions import central_role_policy
 
-    document = central_role_policy(args.role_name) if args.role_name else iam_policy()
+    document = central_role_policy(args.role_name) if args.role_name else iam_policy(args.doctor)
     emit(json.dumps(document, indent=2) + "\n", None)
     return 0
