@@ -22,9 +22,12 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     return [measure(size) for size in sizes]
 
 
-def measure(repositories: int) -> dict[str, Any]:
+def measure(repositories: int, consumers: bool = False) -> dict[str, Any]:
+    """One collection of a seeded estate; with consumers, ECS services and image functions too
+    (bench.moto_consumers), and the requests they add, per service and per function."""
+    command = [sys.executable, "-m", "bench.moto_counting", "--repositories", str(repositories)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.moto_counting", "--repositories", str(repositories)],
+        command + (["--consumers"] if consumers else []),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # werkzeug logs every request there
@@ -38,7 +41,12 @@ def measure(repositories: int) -> dict[str, Any]:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return summarise(repositories, figures, counts)
+    summary = summarise(repositories, figures, counts)
+    if consumers:
+        from bench.consumer_requests import consumer_requests
+
+        summary["consumers"] = consumer_requests(repositories, counts, figures)
+    return summary
 
 
 def summarise(repositories: int, figures: dict, counts: dict[str, int]) -> dict[str, Any]:
@@ -84,11 +92,14 @@ def child(url: str) -> None:
     snapshot = collect_snapshot(session, [REGION], endpoint_url=url)
     wall = time.perf_counter() - started
     collected = sum(len(scope["repositories"] or ()) for scope in snapshot["inventory"])
+    kinds = [c["kind"] for scope in snapshot["inventory"] for c in scope.get("consumers") or ()]
     print(
         json.dumps(
             {
                 "wall_seconds": round(wall, 2),
                 "repositories_collected": collected,
+                "services_collected": kinds.count("ecs-service"),
+                "functions_collected": kinds.count("lambda-function"),
                 "ru_maxrss_kb": own_peak_rss_kb(),
             }
         )

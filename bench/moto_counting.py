@@ -64,7 +64,7 @@ class RequestCounter:
             return [body]
         if not environ.get("PATH_INFO", "").startswith("/_bench/"):  # control requests
             with self._lock:
-                self.counts[operation(environ)] += 1
+                self.counts[_counted(environ)] += 1
         try:
             return self.app(environ, start_response)
         except NotImplementedError as exc:
@@ -83,6 +83,18 @@ def operation(environ) -> str:
         return f"{service}:{target.rsplit('.', 1)[-1]}"
     action = parse_qs(request_body(environ).decode(errors="replace")).get("Action", ["?"])[0]
     return f"{service}:{action}"
+
+
+def _counted(environ) -> str:
+    """The operation, with DescribeImages by imageIds (the consumers' image look-ups) apart from
+    the per-repository listing."""
+    name = operation(environ)
+    if name == "ecr:DescribeImages" and b'"imageIds"' in request_body(environ):
+        return "ecr:DescribeImages(imageIds)"
+    if name.startswith("lambda:"):  # REST: the path names the operation
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        return "lambda:ListFunctions" if path.endswith("/functions") else "lambda:GetFunction"
+    return name
 
 
 def credential_scope(environ) -> dict[str, str]:
@@ -143,8 +155,13 @@ def seed(repositories: int, seed_value: int = 6, region: str = REGION) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repositories", type=int, required=True)
+    parser.add_argument("--consumers", action="store_true", help="also ECS services and functions")
     args = parser.parse_args(argv)
     seed(args.repositories)
+    if args.consumers:
+        from bench.moto_consumers import seed_consumers
+
+        seed_consumers(args.repositories, REGION)
     serve(RequestCounter)
 
 

@@ -78,3 +78,16 @@ def test_evaluation_bench_counts_worker_processes():
     if figures["peak_pss_mb"] is not None:  # Linux: the process tree was sampled
         assert figures["peak_pss_mb"] > 0
     assert "processes" in table({"collection": [], "evaluation": [figures]})
+
+
+def test_consumer_collection_bench_reports_what_consumers_add():
+    from bench.__main__ import consumers_table
+
+    figures = collection.measure(20, consumers=True)
+    consumers = figures["consumers"]
+    assert (consumers["services_collected"], consumers["functions_collected"]) == (2, 1)
+    assert consumers["by_operation"]["iam:GetAccountAuthorizationDetails"] == 1
+    assert consumers["by_operation"]["lambda:GetFunction"] == 1
+    assert consumers["image_lookups"] >= 3  # one per referenced repository, more for a missing tag
+    assert consumers["added_requests"] == sum(consumers["by_operation"].values())
+    assert "ECS requests" in consumers_table([figures])
