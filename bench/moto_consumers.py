@@ -35,7 +35,6 @@ def seed_consumers(repositories: int, region: str) -> None:
     from moto import mock_aws
 
     from scanner.demo import emulator
-    from scanner.demo.consumers import MOTO_AMI
 
     services, functions = consumer_counts(repositories)
     mock = mock_aws()
@@ -52,7 +51,7 @@ def seed_consumers(repositories: int, region: str) -> None:
         vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24")["Subnet"]["SubnetId"]
         ecs = session.client("ecs")
-        _clusters(session, ecs, subnet, MOTO_AMI)
+        _clusters(session, ecs, subnet)
         for index in range(services):
             _service(ecs, region, index, role, subnet)
         lam = session.client("lambda")
@@ -72,18 +71,14 @@ def _image(region: str, index: int) -> str:
     return f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com/team-{index % 40}/service-{index}:{tag}"
 
 
-def _clusters(session, ecs, subnet: str, ami: str) -> None:
-    from moto.ec2 import utils as ec2_utils
+def _clusters(session, ecs, subnet: str) -> None:
+    from scanner.demo.consumers import register_container_instance
 
     for number in range(4):
         ecs.create_cluster(clusterName=f"fargate-{number}")
     ecs.create_cluster(clusterName="ec2")
-    instances = session.resource("ec2").create_instances(
-        ImageId=ami, MinCount=2, MaxCount=2, SubnetId=subnet
-    )
-    for instance in instances:
-        document = json.dumps(ec2_utils.generate_instance_identity_document(instance))
-        ecs.register_container_instance(cluster="ec2", instanceIdentityDocument=document)
+    for _ in range(2):
+        register_container_instance(session, ecs, "ec2", subnet)
 
 
 def _service(ecs, region: str, index: int, role: str, subnet: str) -> None:

@@ -12,20 +12,13 @@ Deterministic for a seed, like bench.synthetic.
 import random
 from typing import Any
 
+from bench.synthetic import _LIFECYCLE
+
 EXECUTION = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 PULL_ACTIONS = ["ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
 KEEP_FEW = {
     "rules": [
-        {
-            "rulePriority": 1,
-            "selection": {
-                "tagStatus": "untagged",
-                "countType": "sinceImagePushed",
-                "countUnit": "days",
-                "countNumber": 14,
-            },
-            "action": {"type": "expire"},
-        },
+        _LIFECYCLE["rules"][0],  # untagged images for 14 days
         {
             "rulePriority": 2,
             "description": "keep three",

@@ -9,7 +9,7 @@ container instance pulls with its profile's role; plus a Lambda function package
 import json
 from typing import Any
 
-from scanner.demo.consumers import MOTO_AMI
+from scanner.demo.consumers import register_container_instance
 from tests.test_collect import ACCOUNT, manifest
 
 PULL = {
@@ -81,7 +81,7 @@ def seed_consumers(session, region: str = "us-east-1") -> dict[str, Any]:
         },
         tags=[{"key": "env", "value": "prod"}],
     )
-    instance = _container_instance(session, ecs, region, subnet)
+    instance = register_container_instance(session, ecs, "c1", subnet, "instance-profile")
     worker = ecs.register_task_definition(
         family="worker",
         containerDefinitions=[{"name": "w", "image": uri(region, "app/web:2.0"), "memory": 128}],
@@ -123,19 +123,3 @@ def _roles(iam) -> dict[str, str]:
         "pull_policy": pull,
         "unused_policy": unused,
     }
-
-
-def _container_instance(session, ecs, region: str, subnet: str) -> str:
-    from moto.ec2 import utils as ec2_utils
-
-    ec2 = session.resource("ec2", region_name=region)
-    [instance] = ec2.create_instances(
-        ImageId=MOTO_AMI,
-        MinCount=1,
-        MaxCount=1,
-        SubnetId=subnet,
-        IamInstanceProfile={"Name": "instance-profile"},
-    )
-    document = json.dumps(ec2_utils.generate_instance_identity_document(instance))
-    ecs.register_container_instance(cluster="c1", instanceIdentityDocument=document)
-    return instance.id

@@ -184,56 +184,51 @@ def _service(session, ecs, ec2, region, cluster, name, spec, vpcs: dict[str, str
         for number, image in enumerate(images)
     ]
     definition: dict[str, Any] = {"family": f"{cluster}-{name}", "containerDefinitions": containers}
-    if cidr == "instance":
-        _container_instance(session, ecs, ec2, cluster, vpcs[label])
-        arn = ecs.register_task_definition(**definition, networkMode="bridge")
-        ecs.create_service(
-            cluster=cluster,
-            serviceName=name,
-            taskDefinition=arn["taskDefinition"]["taskDefinitionArn"],
-            desiredCount=1,
-            launchType="EC2",
-        )
-        return
-    arn = ecs.register_task_definition(
-        **definition,
-        executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}",
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-    )
-    subnet = _subnet_id(ec2, vpcs[label], cidr)
-    vpc = {"subnets": [subnet], "securityGroups": [], "assignPublicIp": "DISABLED"}
-    ecs.create_service(
-        cluster=cluster,
-        serviceName=name,
-        taskDefinition=arn["taskDefinition"]["taskDefinitionArn"],
-        desiredCount=2,
-        launchType="FARGATE",
-        networkConfiguration={"awsvpcConfiguration": vpc},
-    )
+    service: dict[str, Any] = {"cluster": cluster, "serviceName": name}
+    if cidr == "instance":  # on EC2: the container instance pulls, with its own role
+        subnet = _subnet_id(ec2, vpcs[label], "10.10.1.0/24")
+        register_container_instance(session, ecs, cluster, subnet, "ecsInstanceRole")
+        definition["networkMode"] = "bridge"
+        service |= {"desiredCount": 1, "launchType": "EC2"}
+    else:
+        definition |= {
+            "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
+            "networkMode": "awsvpc",
+            "requiresCompatibilities": ["FARGATE"],
+            "cpu": "256",
+            "memory": "512",
+        }
+        subnet = _subnet_id(ec2, vpcs[label], cidr)
+        vpc = {"subnets": [subnet], "securityGroups": [], "assignPublicIp": "DISABLED"}
+        service |= {
+            "desiredCount": 2,
+            "launchType": "FARGATE",
+            "networkConfiguration": {"awsvpcConfiguration": vpc},
+        }
+    registered = ecs.register_task_definition(**definition)["taskDefinition"]
+    ecs.create_service(**service, taskDefinition=registered["taskDefinitionArn"])
 
 
 def _reference(region: str, image: str) -> str:
     return image if image.startswith("docker.io/") else _image(region, image)
 
 
-def _container_instance(session, ecs, ec2, cluster: str, vpc_id: str) -> None:
-    """An EC2 instance with the ecsInstanceRole profile in a private subnet, registered."""
+def register_container_instance(session, ecs, cluster: str, subnet: str, profile=None) -> str:
+    """An EC2 instance in the subnet (with the instance profile), registered in the cluster;
+    returns its id. moto needs the instance identity document a real agent would send."""
     from moto.ec2 import utils as ec2_utils
 
-    subnet = _subnet_id(ec2, vpc_id, "10.10.1.0/24")
-    resource = session.resource("ec2", region_name=ec2.meta.region_name)
+    resource = session.resource("ec2", region_name=ecs.meta.region_name)
     [instance] = resource.create_instances(
         ImageId=MOTO_AMI,
         MinCount=1,
         MaxCount=1,
         SubnetId=subnet,
-        IamInstanceProfile={"Name": "ecsInstanceRole"},
+        **({"IamInstanceProfile": {"Name": profile}} if profile else {}),
     )
     document = json.dumps(ec2_utils.generate_instance_identity_document(instance))
     ecs.register_container_instance(cluster=cluster, instanceIdentityDocument=document)
+    return instance.id
 
 
 def _functions(lam, region: str, functions: dict[str, str]) -> None:

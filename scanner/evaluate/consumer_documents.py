@@ -80,12 +80,21 @@ def _document(
 
 
 def _tags(consumer: dict[str, Any]) -> list[dict[str, str]]:
-    """Resource tags as [{Key, Value}], whichever spelling the service uses."""
+    """Resource tags as [{Key, Value}], whichever spelling the service uses; anything else in
+    a hand-made snapshot is no tag."""
     if consumer["kind"] == "lambda-function":
-        tags = (consumer.get("function") or {}).get("Tags") or {}
-        return [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())]
-    listed = (consumer.get("service") or {}).get("tags") or ()
-    return [{"Key": t.get("key"), "Value": t.get("value")} for t in listed]
+        tags = (consumer.get("function") or {}).get("Tags")
+        return (
+            [{"Key": k, "Value": str(v)} for k, v in sorted((tags or {}).items())]
+            if isinstance(tags, dict)
+            else []
+        )
+    listed = (consumer.get("service") or {}).get("tags")
+    return [
+        {"Key": t.get("key"), "Value": t.get("value")}
+        for t in (listed if isinstance(listed, list) else [])
+        if isinstance(t, dict) and isinstance(t.get("key"), str) and isinstance(t.get("value"), str)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,7 +113,7 @@ def image_document(index: SnapshotIndex, image: dict[str, Any]) -> dict[str, Any
         "pullThroughCache": None,
         "errors": image.get("errors") or {},
     }
-    if image.get("registry") != "ecr":
+    if image.get("registry") != "ecr" or not _names_a_repository(image):
         return document
     document["repositoryArn"] = repository_arn(index.partition, image)
     where = (image["registryId"], image["region"])
@@ -114,6 +123,10 @@ def image_document(index: SnapshotIndex, image: dict[str, Any]) -> dict[str, Any
         document["repository"] = _repository(record)
         document["newerImages"] = _newer_images(record, image.get("imageDetail"))
     return document
+
+
+def _names_a_repository(image: dict[str, Any]) -> bool:
+    return all(isinstance(image.get(f), str) for f in ("registryId", "region", "repositoryName"))
 
 
 def _repository(record: dict[str, Any]) -> dict[str, Any]:

@@ -95,7 +95,7 @@ def _managed(index: SnapshotIndex, account: str, arn: Any, name: Any) -> dict[st
 
 def _boundary(index: SnapshotIndex, account: str, role: dict[str, Any]) -> dict[str, Any] | None:
     arn = (role.get("PermissionsBoundary") or {}).get("PermissionsBoundaryArn")
-    if not arn:
+    if not isinstance(arn, str) or not arn:
         return None
     return _managed(index, account, arn, None) | {
         "label": "permissions boundary " + arn.rsplit("/", 1)[-1]

@@ -70,6 +70,8 @@ class SnapshotIndex:
             for role in section["roles"]:
                 index[role["Arn"]] = index["name:" + role["RoleName"]] = role
                 for profile in role.get("InstanceProfileList") or ():
+                    if not isinstance(profile, dict):
+                        continue
                     index.setdefault("profile:" + str(profile.get("Arn")), role)
                     index.setdefault(
                         "profile-name:" + str(profile.get("InstanceProfileName")), role

@@ -16,16 +16,8 @@ from typing import Any
 
 from scanner.evaluate.results import STATUSES, Result, Results
 from scanner.evaluate.waivers import exception_summary
-from scanner.render.matrix import Matrix, matrices, status_totals
+from scanner.render.matrix import TITLES, Matrix, matrices, status_totals
 
-_TITLES = {
-    "repository": "Repositories",
-    "vpc": "VPCs",
-    "registry": "Registries",
-    "ecs-service": "ECS services",
-    "lambda-function": "Lambda functions",
-    "pusher": "Pushers",
-}
 _FINDING_STATUSES = ("FAIL", "ERROR", "WAIVED", "SUPPRESSED")
 _SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 
@@ -163,7 +155,7 @@ def _grid(matrix: Matrix, results: Results) -> str:
             f'<tr data-account="{_e(account)}" data-region="{_e(region)}"><td>{_e(account)}'
             f'</td><td>{_e(region)}</td><th scope="row">{_e(name)}</th>{cells}</tr>'
         )
-    title = _TITLES.get(matrix.resource_type, matrix.resource_type)
+    title = TITLES.get(matrix.resource_type, matrix.resource_type)
     return (
         f'<section class="matrix" id="matrix-{_e(matrix.resource_type)}"><h2>{_e(title)} '
         f'({len(rows)})</h2><table class="grid"><thead><tr><th>account</th><th>region</th>'

@@ -6,6 +6,16 @@ from dataclasses import dataclass
 from scanner.evaluate.catalog import SEVERITIES
 from scanner.evaluate.results import STATUSES, Result, Results
 
+# How the outputs title each resource type's matrix.
+TITLES = {
+    "repository": "Repositories",
+    "vpc": "VPCs",
+    "registry": "Registries",
+    "ecs-service": "ECS services",
+    "lambda-function": "Lambda functions",
+    "pusher": "Pushers",
+}
+
 
 @dataclass(frozen=True)
 class Matrix:

@@ -4,16 +4,8 @@ from tabulate import tabulate
 
 from scanner.evaluate.results import STATUSES, Results
 from scanner.render.cost_format import cost_section
-from scanner.render.matrix import matrices, status_by_severity
+from scanner.render.matrix import TITLES, matrices, status_by_severity
 
-_TITLES = {
-    "repository": "Repositories",
-    "vpc": "VPCs",
-    "registry": "Registries",
-    "ecs-service": "ECS services",
-    "lambda-function": "Lambda functions",
-    "pusher": "Pushers",
-}
 _NAME_HEADERS = {
     "repository": "repository",
     "vpc": "vpc",
@@ -40,7 +32,7 @@ def _matrix_section(matrix) -> str:
         [*key, *(cells.get(control, "-") for control in matrix.control_ids)]
         for key, cells in matrix.rows
     ]
-    title = _TITLES.get(matrix.resource_type, matrix.resource_type)
+    title = TITLES.get(matrix.resource_type, matrix.resource_type)
     if not rows:
         return f"{title}: none found"
     return f"{title} ({len(rows)})\n" + tabulate(rows, headers=headers, tablefmt="simple")
