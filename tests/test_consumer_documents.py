@@ -293,6 +293,12 @@ def test_pushers_match_names_and_arns_and_merge_by_role(estate):
     assert [u["region"] for u in unmatched["unlisted"]] == ["us-east-1"]
 
 
+def test_planned_infrastructure_has_no_pusher_rows(estate):
+    estate["origin"] = "iac"
+    pushers = [{"role": ROLE, "repositories": ["team/*"]}]
+    assert not [r for r in resources(estate, {"pushers": pushers}) if r.resource_type == "pusher"]
+
+
 def test_a_pattern_is_not_a_regular_expression(estate):
     pushers = [{"role": ROLE, "repositories": ["team.api", "team/api|.*", "[t]eam/api"]}]
     rows = [r for r in resources(estate, {"pushers": pushers}) if r.resource_type == "pusher"]

@@ -159,6 +159,7 @@ def test_a_role_of_another_account_cannot_be_read(doctor):
         ([f"{EU}/app:1", "--service", "prod/api", "--push"], "--push judges a role"),
         ([f"{EU}/app:1", "--role", "ci"], "--role takes a role ARN"),
         ([f"{EU}/payments/api:1", "--service", "prod/nope"], "no service 'nope' in cluster 'prod'"),
+        ([f"{EU}/payments/api:1", "--service", "nope/api"], "no cluster 'nope' in eu-west-1"),
         ([f"{EU}/app:1\x1b[2J"], "\\x1b[2J"),
     ],
 )

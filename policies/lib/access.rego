@@ -24,6 +24,7 @@
 # and a verdict that turns on it is ERROR naming the key, never PASS.
 package lib.access
 
+import data.lib.conditions
 import data.lib.iam
 import data.lib.verdict as outcome
 import data.lib.wildcard
@@ -116,79 +117,6 @@ _is_caller(type, value, callers) if {
 }
 
 # ---------------------------------------------------------------------------
-# Conditions, decided where the context knows the key
-
-_operators := {
-	"stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase",
-	"stringlike", "stringnotlike", "arnequals", "arnnotequals", "arnlike", "arnnotlike",
-}
-
-_negated := {"stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike"}
-
-_equal_operators := {"stringequals", "stringnotequals", "arnequals", "arnnotequals"}
-
-_fold_operators := {"stringequalsignorecase", "stringnotequalsignorecase"}
-
-_like_operators := {"stringlike", "stringnotlike", "arnlike", "arnnotlike"}
-
-# The operator without its quantifier and IfExists: the context keys are
-# single-valued and present, so neither changes the answer.
-_bare(op) := trim_suffix(trim_prefix(trim_prefix(op, "foranyvalue:"), "forallvalues:"), "ifexists")
-
-_known(c, context) if {
-	_bare(c.operator) in _operators
-	some key in object.keys(context)
-	key == c.key
-}
-
-_is_negated(c) if _bare(c.operator) in _negated
-
-_value_hit(c, context) if {
-	some v in c.values
-	_matches(_bare(c.operator), v, context[c.key])
-}
-
-_matches(op, v, actual) if {
-	op in _equal_operators
-	v == actual
-}
-
-_matches(op, v, actual) if {
-	op in _fold_operators
-	is_string(v)
-	lower(v) == lower(actual)
-}
-
-_matches(op, v, actual) if {
-	op in _like_operators
-	is_string(v)
-	wildcard.matches(v, actual)
-}
-
-_holds(c, context) if {
-	not _is_negated(c)
-	_value_hit(c, context)
-}
-
-_holds(c, context) if {
-	_is_negated(c)
-	not _value_hit(c, context)
-}
-
-# A decidable condition that fails: the statement does not apply.
-_fails(st, context) if {
-	some c in iam.conditions(st)
-	_known(c, context)
-	not _holds(c, context)
-}
-
-_undecided_keys(st, context) := {key |
-	some c in iam.conditions(st)
-	not _known(c, context)
-	key := c.key
-}
-
-# ---------------------------------------------------------------------------
 # Which statements of some policies apply to a request
 
 # Each applying statement: {"effect", "label", "keys"}; keys are the condition
@@ -204,8 +132,8 @@ _applying(policies, request, callers, attached) := [m |
 	action_matches(st, request.action)
 	_resource_ok(st, request, attached)
 	_principal_ok(st, callers, attached)
-	not _fails(st, request.context)
-	m := {"effect": effect, "label": concat(" ", [p.label, iam.label(st, i)]), "keys": _undecided_keys(st, request.context)}
+	not conditions.fails(st, request.context)
+	m := {"effect": effect, "label": concat(" ", [p.label, iam.label(st, i)]), "keys": conditions.undecided_keys(st, request.context)}
 ]
 
 _effect(st) := "Allow" if iam.is_allow(st)

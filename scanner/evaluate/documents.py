@@ -78,7 +78,9 @@ def resources(
     collected_at = rfc3339(snapshot["collected_at"])
     # "aws" (collected) or "iac" (planned): controls of live state are N/A for planned ones.
     origin = snapshot.get("origin", "aws")
-    pushers = (policy_data or {}).get("pushers") or []
+    # Pushers are judged against the roles' live IAM policies, which planned infrastructure
+    # (ecrscan iac) does not hold: a shared configuration must not make every plan ERROR.
+    pushers = [] if origin == "iac" else (policy_data or {}).get("pushers") or []
     index = _index(snapshot, pushers)
     for scope in snapshot["inventory"]:
         yield from _repositories(scope, collected_at, origin)

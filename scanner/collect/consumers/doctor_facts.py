@@ -114,7 +114,14 @@ def consumer_entry(
     if service is not None:
         cluster, _, name = service.partition("/")
         ecs, ec2 = clients.client("ecs", region), clients.client("ec2", region)
-        answer = call(ecs, "DescribeServices", cluster=cluster, services=[name], include=["TAGS"])
+        try:
+            answer = call(
+                ecs, "DescribeServices", cluster=cluster, services=[name], include=["TAGS"]
+            )
+        except OperationFailed as failure:
+            if failure.code == "ClusterNotFoundException":
+                raise LookupError(f"no cluster {cluster!r} in {region}") from None
+            raise
         found = [s for s in to_json(answer.get("services", [])) if s.get("status") != "INACTIVE"]
         if not found:
             raise LookupError(f"no service {name!r} in cluster {cluster!r} ({region})")
