@@ -184,3 +184,12 @@ def test_all_present_costs_one_request_per_hundred():
     attach_referenced_images(inventory, lambda account, region: ecr, max_workers=1)
     assert ecr.requests == 2
     assert {r["lookup"] for r in references} == {"found"}
+
+
+def test_collect_counts_an_iam_error(estate):
+    from scanner.cli.collect_cmd import _count_errors
+
+    session, _ = estate
+    inject_error(session, "iam", "GetAccountAuthorizationDetails", code="AccessDenied")
+    snapshot, _ = _collect(session)
+    assert _count_errors(snapshot) == 1

@@ -161,7 +161,8 @@ def run(args: argparse.Namespace) -> int:
 def _count_errors(snapshot: dict) -> int:
     from scanner.collect.collector import inventory_errors
 
-    return len(snapshot["errors"]) + sum(inventory_errors(s) for s in snapshot["inventory"])
+    iam = sum(len(section["errors"]) for section in (snapshot.get("iam") or {}).values())
+    return len(snapshot["errors"]) + iam + sum(inventory_errors(s) for s in snapshot["inventory"])
 
 
 def add_account_options(parser: argparse.ArgumentParser) -> None:
