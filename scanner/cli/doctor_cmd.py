@@ -145,12 +145,16 @@ def _judge():
     from scanner.config import Config
     from scanner.evaluate.catalog import load_policies
     from scanner.evaluate.doctor import ENTRYPOINTS
+    from scanner.evaluate.input_paths import entrypoint_modules
     from scanner.evaluate.regopy_engine import RegopyEngine
     from scanner.resources import policy_dir
 
-    policies = load_policies(policy_dir())
+    modules = load_policies(policy_dir()).modules
+    # Only the modules the steps reach: compiling every control would double the start-up.
+    reached = {path for e in ENTRYPOINTS for path in entrypoint_modules(e, modules)}
+    policies = {path: source for path, source in modules.items() if path in reached}
     engine = RegopyEngine(
-        policies.modules, {"ecrscan": {"config": Config().policy_data()}}, ENTRYPOINTS
+        policies, {"ecrscan": {"config": Config().policy_data()}}, ENTRYPOINTS
     )
 
     def judge(entrypoints, document):
