@@ -153,9 +153,7 @@ def _judge():
     # Only the modules the steps reach: compiling every control would double the start-up.
     reached = {path for e in ENTRYPOINTS for path in entrypoint_modules(e, modules)}
     policies = {path: source for path, source in modules.items() if path in reached}
-    engine = RegopyEngine(
-        policies, {"ecrscan": {"config": Config().policy_data()}}, ENTRYPOINTS
-    )
+    engine = RegopyEngine(policies, {"ecrscan": {"config": Config().policy_data()}}, ENTRYPOINTS)
 
     def judge(entrypoints, document):
         [answers] = engine.verdicts(entrypoints, [document])
