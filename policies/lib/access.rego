@@ -320,7 +320,10 @@ _caller_text(request) := outcome.join(" or ", {v | some c in request.specific; v
 role_request(role_arn, account, action, resource, mode) := {
 	"action": action,
 	"resource": resource,
-	"context": {"aws:principalaccount": account, "aws:principalarn": role_arn},
+	"context": object.union(secure, {
+		"aws:principalaccount": account, "aws:principalarn": role_arn,
+		"aws:principaltype": "AssumedRole", "aws:principalisawsservice": "false",
+	}),
 	"callers": [
 		{"type": "AWS", "value": account},
 		{"type": "AWS", "value": concat("", ["arn:", split(role_arn, ":")[1], ":iam::", account, ":root"])},
@@ -329,6 +332,9 @@ role_request(role_arn, account, action, resource, mode) := {
 	"specific": [{"type": "AWS", "value": role_arn}],
 	"mode": mode,
 }
+
+# What every ECR request carries: it is made over TLS.
+secure := {"aws:securetransport": "true"}
 
 # same-account or cross-account, for a role and a resource's owner.
 mode(account, owner) := "same-account" if account == owner else := "cross-account"

@@ -2,8 +2,8 @@
 #
 # A context is an object of condition keys, in lower case, to the value the
 # request carries (aws:principalaccount, aws:sourcearn ...). A condition on a
-# key the context lacks, or with an operator other than the String and Arn
-# ones, cannot be decided: the statement it guards is undecided, and the
+# key the context lacks, or with an operator other than the String, Arn and
+# Bool ones, cannot be decided: the statement it guards is undecided, and the
 # verdict that turns on it names the key (lib.access).
 package lib.conditions
 
@@ -12,7 +12,7 @@ import data.lib.wildcard
 
 _operators := {
 	"stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase",
-	"stringlike", "stringnotlike", "arnequals", "arnnotequals", "arnlike", "arnnotlike",
+	"stringlike", "stringnotlike", "arnequals", "arnnotequals", "arnlike", "arnnotlike", "bool",
 }
 
 _negated := {"stringnotequals", "stringnotequalsignorecase", "stringnotlike", "arnnotequals", "arnnotlike"}
@@ -49,6 +49,17 @@ _matches(op, v, actual) if {
 	op in _fold_operators
 	is_string(v)
 	lower(v) == lower(actual)
+}
+
+# Bool compares "true" or "false"; a policy may write either a JSON boolean or
+# a string.
+_matches("bool", true, "true")
+
+_matches("bool", false, "false")
+
+_matches("bool", v, actual) if {
+	is_string(v)
+	lower(v) == actual
 }
 
 _matches(op, v, actual) if {

@@ -130,7 +130,10 @@ _lambda_checks contains v if {
 	some action in _pull
 	v := access.check(_repository_subject, {
 		"action": action, "resource": _img.repositoryArn,
-		"context": {"aws:sourcearn": _role.functionArn, "aws:sourceaccount": input.account_id},
+		"context": object.union(access.secure, {
+			"aws:sourcearn": _role.functionArn, "aws:sourceaccount": input.account_id,
+			"aws:principalisawsservice": "true", "aws:principalservicename": "lambda.amazonaws.com",
+		}),
 		"callers": [{"type": "Service", "value": "lambda.amazonaws.com"}],
 		"specific": [{"type": "Service", "value": "lambda.amazonaws.com"}], "mode": "resource",
 	})

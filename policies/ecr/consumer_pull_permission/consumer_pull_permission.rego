@@ -201,7 +201,10 @@ _resource_only(img) := {"policies": [], "boundary": null, "resourcePolicy": _rep
 _service_request(identity, img, action) := {
 	"action": action,
 	"resource": img.repositoryArn,
-	"context": {"aws:sourcearn": identity.functionArn, "aws:sourceaccount": input.account_id},
+	"context": object.union(access.secure, {
+		"aws:sourcearn": identity.functionArn, "aws:sourceaccount": input.account_id,
+		"aws:principalisawsservice": "true", "aws:principalservicename": "lambda.amazonaws.com",
+	}),
 	"callers": [{"type": "Service", "value": "lambda.amazonaws.com"}],
 	"specific": [{"type": "Service", "value": "lambda.amazonaws.com"}],
 	"mode": "resource",
