@@ -52,6 +52,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="HTML report sizes: megabytes and time to interactive in headless Chromium",
     )
+    parser.add_argument(
+        "--consumers",
+        type=int,
+        nargs="*",
+        default=[500],
+        metavar="N",
+        help="collection sizes measured again with ECS services and Lambda functions: the "
+        "requests the consumer collection adds",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -71,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         + evaluation.run(args.evaluate_processes, workers=args.workers, processes=True),
         "throttling": throttling.run(args.throttled),
         "html": html.run(args.html),
+        "consumers": [collection.measure(n, consumers=True) for n in args.consumers],
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -79,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n" + throttling_table(report["throttling"]))
     if report["html"]:
         print("\n" + html_table(report["html"]))
+    if report["consumers"]:
+        print("\n" + consumers_table(report["consumers"]))
     print(f"\nwritten to {args.output}")
     return 0
 
@@ -117,6 +129,38 @@ def table(report: dict) -> str:
         "peak RSS MB",
     ]
     return tabulate(rows, headers=headers)
+
+
+def consumers_table(rows: list[dict]) -> str:
+    """The requests the consumer collection adds, per service and per function."""
+    headers = [
+        "repositories",
+        "services",
+        "functions",
+        "ECS requests (per service)",
+        "Lambda requests (per function)",
+        "image look-ups (per consumer)",
+        "once (IAM, NAT)",
+        "added",
+        "wall s",
+    ]
+    body = []
+    for row in rows:
+        c = row["consumers"]
+        body.append(
+            [
+                row["repositories"],
+                c["services"],
+                c["functions"],
+                f"{c['ecs_requests']} ({c['ecs_requests_per_service']})",
+                f"{c['lambda_requests']} ({c['lambda_requests_per_function']})",
+                f"{c['image_lookups']} ({c['image_lookups_per_consumer']})",
+                c["once_per_account_or_region"],
+                c["added_requests"],
+                row["wall_seconds"],
+            ]
+        )
+    return tabulate(body, headers=headers)
 
 
 def throttling_table(rows: list[dict]) -> str:

@@ -29,8 +29,11 @@ def run(sizes: list[int]) -> list[dict[str, Any]]:
     return [measure(size) for size in sizes]
 
 
-def measure(repositories: int) -> dict[str, Any]:
-    server = serving("bench.moto_counting", "--repositories", str(repositories))
+def measure(repositories: int, consumers: bool = False) -> dict[str, Any]:
+    """One collection of a seeded estate, and the server's ceiling around it; with consumers,
+    ECS services and image functions too, and the requests they add."""
+    extra = ["--consumers"] if consumers else []
+    server = serving("bench.moto_counting", "--repositories", str(repositories), *extra)
     with server as url, tempfile.TemporaryDirectory() as directory:
         # moto builds some of its state on first use (seconds of its CPU for an estate):
         # one collection first, so the measured one and the ceiling see a warm server.
@@ -43,7 +46,14 @@ def measure(repositories: int) -> dict[str, Any]:
         figures = in_child("bench.collection", "--child", url)
         counts = _counts(url)
         after = ceiling.measure(url, ceiling.recorded_requests(url), Path(directory))
-    return summarise(repositories, figures, counts) | floor_figures(figures, counts, before, after)
+    summary = summarise(repositories, figures, counts) | floor_figures(
+        figures, counts, before, after
+    )
+    if consumers:
+        from bench.consumer_requests import consumer_requests
+
+        summary["consumers"] = consumer_requests(repositories, counts, figures)
+    return summary
 
 
 def floor_figures(figures: dict, counts: dict[str, int], *limits: dict) -> dict[str, Any]:
@@ -104,12 +114,15 @@ def child(url: str) -> None:
     wall = time.perf_counter() - started
     collected = sum(len(scope["repositories"] or ()) for scope in snapshot["inventory"])
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    kinds = [c["kind"] for scope in snapshot["inventory"] for c in scope.get("consumers") or ()]
     print(
         json.dumps(
             {
                 "wall_seconds": round(wall, 2),
                 "cpu_seconds": round(usage.ru_utime + usage.ru_stime - cpu_before, 2),
                 "repositories_collected": collected,
+                "services_collected": kinds.count("ecs-service"),
+                "functions_collected": kinds.count("lambda-function"),
                 "ru_maxrss_kb": own_peak_rss_kb(),
             }
         )

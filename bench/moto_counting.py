@@ -81,7 +81,7 @@ class RequestCounter:
         if not path.startswith("/_bench/"):  # control requests
             seen = record(environ, request_body(environ))
             with self._lock:
-                self.counts[operation(environ)] += 1
+                self.counts[_counted(environ)] += 1
                 self.recorded.append(seen)
         try:
             return self.app(environ, start_response)
@@ -126,6 +126,18 @@ def _rest_operations(service: str) -> dict[tuple[str, str], str]:
         if "{" not in uri:
             routes[(http.get("method"), uri)] = name
     return routes
+
+
+def _counted(environ) -> str:
+    """The operation, with DescribeImages by imageIds (the consumers' image look-ups) apart from
+    the per-repository listing."""
+    name = operation(environ)
+    if name == "ecr:DescribeImages" and b'"imageIds"' in request_body(environ):
+        return "ecr:DescribeImages(imageIds)"
+    if name.startswith("lambda:"):  # REST: the path names the operation
+        path = environ.get("PATH_INFO", "").rstrip("/")
+        return "lambda:ListFunctions" if path.endswith("/functions") else "lambda:GetFunction"
+    return name
 
 
 def credential_scope(environ) -> dict[str, str]:
@@ -223,8 +235,13 @@ def _enhanced_scanning(ecr) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repositories", type=int, required=True)
+    parser.add_argument("--consumers", action="store_true", help="also ECS services and functions")
     args = parser.parse_args(argv)
     seed(args.repositories)
+    if args.consumers:
+        from bench.moto_consumers import seed_consumers
+
+        seed_consumers(args.repositories, REGION)
     serve(RequestCounter)
 
 

@@ -46,9 +46,11 @@ def snapshot(
     vpcs_per_region: int = 2,
     seed: int = 6,
     first_account: int = 0,
+    consumers: bool = False,
 ) -> dict[str, Any]:
     """A snapshot of `repositories` repositories spread over accounts x REGIONS (the accounts
-    numbered from first_account, so the shards of one organisation can be generated apart)."""
+    numbered from first_account, so the shards of one organisation can be generated apart);
+    with consumers, ECS services and Lambda functions too (bench.synthetic_consumers)."""
     rng = random.Random(seed)
     scopes = [(a, r) for a in account_ids(accounts, first_account) for r in REGIONS]
     counts = _spread(repositories, len(scopes))
@@ -57,7 +59,7 @@ def snapshot(
         for (account, region), count in zip(scopes, counts, strict=True)
     ]
     owner = scopes[0][0]
-    return {
+    generated = {
         "schema_version": 1,
         "tool": {"name": "ecrscan", "version": "0.1.0"},
         "collected_at": COLLECTED_AT,
@@ -68,6 +70,11 @@ def snapshot(
         "errors": [],
         "inventory": inventory,
     }
+    if consumers:
+        from bench.synthetic_consumers import add_consumers
+
+        add_consumers(generated, seed)
+    return generated
 
 
 def _spread(total: int, buckets: int) -> list[int]:
@@ -82,6 +89,7 @@ def _scope(rng: random.Random, account: str, region: str, count: int, vpcs: int)
         "registry": _registry(rng, account),
         "repositories": [_repository(rng, account, region, i) for i in range(count)],
         "network": {"vpcs": [_vpc(rng, region, i) for i in range(vpcs)], "errors": {}},
+        "consumers": [],
         "errors": {},
     }
 

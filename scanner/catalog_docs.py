@@ -24,7 +24,8 @@ def controls_markdown(controls: tuple[Control, ...]) -> str:
             f"{name} {', '.join(ids)}" for name, ids in sorted(control.frameworks.items())
         )
         lines.append(
-            f"| `{control.id}` | {control.resource_type} | {control.severity} "
+            f"| `{control.id}` | {', '.join(control.resource_types or (control.resource_type,))} "
+            f"| {control.severity} "
             f"| {control.title} | {frameworks or '-'} |"
         )
     return "\n".join(lines) + "\n"

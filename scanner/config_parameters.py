@@ -133,6 +133,30 @@ def _selector(value: Any, _name: str) -> dict[str, Any]:
     }
 
 
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+
+
+def _pushers(value: Any, _name: str) -> list[dict[str, Any]]:
+    """[{role: ARN, repositories: [patterns]}], each role an IAM role ARN and each pattern a
+    repository name or ARN with * and ? wildcards."""
+    if not isinstance(value, list):
+        raise _Invalid("must be a list of {role: ROLE_ARN, repositories: [PATTERNS]}")
+    checked = []
+    for position, entry in enumerate(value):
+        where = f"entry {position + 1}"
+        if not isinstance(entry, dict) or set(entry) != {"role", "repositories"}:
+            raise _Invalid(f"{where} must have exactly the keys role and repositories")
+        if not isinstance(entry["role"], str) or not _ROLE_ARN.match(entry["role"]):
+            raise _Invalid(f"{where}: {entry['role']!r} is not an IAM role ARN")
+        patterns = entry["repositories"]
+        if not isinstance(patterns, list) or not patterns:
+            raise _Invalid(f"{where}: repositories must be a non-empty list of patterns")
+        if not all(isinstance(p, str) and p and p.isprintable() for p in patterns):
+            raise _Invalid(f"{where}: each repository pattern must be a non-empty string")
+        checked.append({"role": entry["role"], "repositories": list(dict.fromkeys(patterns))})
+    return checked
+
+
 # ---------------------------------------------------------------------------
 
 _EVERY_REPOSITORY = {"name_patterns": ["*"], "tags": {}}
@@ -247,6 +271,24 @@ CONTROL_PARAMETERS: tuple[Parameter, ...] = (
         "production_repositories).",
         "ecr-replication",
         _selector,
+    ),
+    Parameter(
+        "production_consumers",
+        _EVERY_REPOSITORY,
+        "Which ECS services (CLUSTER/SERVICE) and Lambda functions are production: "
+        "name_patterns and/or resource tags, as for production_repositories. Their images must "
+        "be pinned by digest or by a tag in an IMMUTABLE repository.",
+        "consumer-image-pinned",
+        _selector,
+    ),
+    Parameter(
+        "pushers",
+        [],
+        "The roles that push (CI): a list of {role: ROLE_ARN, repositories: [PATTERNS]}; a "
+        "pattern (* and ? wildcards) matches repository names in every scanned account and "
+        "region, or repository ARNs when it starts with arn:.",
+        "pusher-push-permission",
+        _pushers,
     ),
     Parameter(
         "storage_price_per_gb_month",

@@ -61,6 +61,7 @@ def snapshot(repositories: list[dict[str, Any]] | None = None, vpcs=None) -> dic
                     if repositories is not None
                     else [repository_record("team/api")],
                     "network": {"vpcs": vpcs if vpcs is not None else [], "errors": {}},
+                    "consumers": [],
                     "errors": {},
                 }
             ],

@@ -119,3 +119,16 @@ def test_html_bench_renders_and_opens_a_report():
     assert figures["megabytes"] > 0
     if figures.get("chromium") != "not installed":
         assert figures["ready_ms"] > 0 and figures["headless_seconds"] > 0
+
+
+def test_consumer_collection_bench_reports_what_consumers_add():
+    from bench.__main__ import consumers_table
+
+    figures = collection.measure(20, consumers=True)
+    consumers = figures["consumers"]
+    assert (consumers["services_collected"], consumers["functions_collected"]) == (2, 1)
+    assert consumers["by_operation"]["iam:GetAccountAuthorizationDetails"] == 1
+    assert consumers["by_operation"]["lambda:GetFunction"] == 1
+    assert consumers["image_lookups"] >= 3  # one per referenced repository, more for a missing tag
+    assert consumers["added_requests"] == sum(consumers["by_operation"].values())
+    assert "ECS requests" in consumers_table([figures])

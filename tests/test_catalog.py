@@ -24,6 +24,13 @@ FIXED_IDS = {
     "ecr-pull-through-cache",
     "vpc-ecr-endpoints-depth",
     "ecr-registry-policy",
+    # issue 14: will it pull? (ECS services, Lambda functions and the roles that push)
+    "consumer-image-available",
+    "consumer-pull-permission",
+    "consumer-network-path",
+    "consumer-image-pinned",
+    "lifecycle-spares-in-use",
+    "pusher-push-permission",
 }
 
 

@@ -13,6 +13,7 @@ from scanner.collect.permissions import (
     READ_ONLY_PREFIXES,
     UndeclaredOperationError,
 )
+from tests.consumer_estate import seed_consumers
 from tests.test_collect import seed_east, seed_west
 
 # Services whose IAM action prefix is not botocore's service name.
@@ -31,6 +32,7 @@ def recorded_operations(module_aws_env):
         session = boto3.Session(region_name="us-east-1")
         seed_east(session)
         seed_west(session)
+        seed_consumers(session, "us-west-2")
         session.events.register("before-call", record)
         collect_snapshot(session, ["us-east-1", "us-west-2"])
     return seen

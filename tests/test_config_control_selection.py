@@ -17,13 +17,13 @@ def _ids(controls=None, skip=None, floor=None):
 
 def test_all_controls_by_default():
     assert "ecr-registry-scanning" in _ids()
-    assert len(_ids()) == 15
+    assert len(_ids()) == 21
 
 
 def test_skip_controls():
     ids = _ids(skip="ecr-tag-hygiene, ecr-image-freshness")
     assert not {"ecr-tag-hygiene", "ecr-image-freshness"} & ids
-    assert len(ids) == 13
+    assert len(ids) == 19
 
 
 def test_min_severity_keeps_that_severity_and_above():
@@ -33,6 +33,11 @@ def test_min_severity_keeps_that_severity_and_above():
         "ecr-registry-scanning",
         "ecr-repository-policy",
         "ecr-scan-on-push",
+        "consumer-image-available",
+        "consumer-pull-permission",
+        "consumer-network-path",
+        "lifecycle-spares-in-use",
+        "pusher-push-permission",
     }
 
 

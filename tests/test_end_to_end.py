@@ -60,6 +60,7 @@ EXPECTED_REPOSITORIES = {
     },
     ("us-east-1", "data/etl"): {TAG: "PASS", SCAN: "FAIL", LIFECYCLE: "PASS", POLICY: "PASS"},
     ("us-east-1", "vendor/feed"): {TAG: "FAIL", SCAN: "FAIL", LIFECYCLE: "FAIL", POLICY: "FAIL"},
+    ("us-east-1", "batch/nightly"): {TAG: "PASS", SCAN: "FAIL", LIFECYCLE: "PASS", POLICY: "PASS"},
 }
 
 FRESH, VULN, KMS, EFFECTIVE, REPLICATED, HYGIENE = (
@@ -84,6 +85,7 @@ _NEW_CELLS = {
     ("us-east-1", "platform/ci-runner"): ("PASS", "FAIL", "FAIL", "FAIL", "N/A", "PASS"),
     ("us-east-1", "data/etl"): ("N/A", "N/A", "FAIL", "PASS", "N/A", "N/A"),
     ("us-east-1", "vendor/feed"): ("N/A", "N/A", "FAIL", "FAIL", "N/A", "N/A"),
+    ("us-east-1", "batch/nightly"): ("PASS", "FAIL", "FAIL", "FAIL", "N/A", "N/A"),
 }
 for _key, _statuses in _NEW_CELLS.items():
     EXPECTED_REPOSITORIES[_key].update(zip(_NEW_COLUMNS, _statuses, strict=True))
@@ -119,6 +121,53 @@ EXPECTED_REGISTRIES = {
         "ecr-registry-policy": "FAIL",
         "ecr-registry-scanning": "FAIL",
     },
+}
+
+AVAILABLE, PULL, NETWORK, PINNED, SPARES = (
+    "consumer-image-available",
+    "consumer-pull-permission",
+    "consumer-network-path",
+    "consumer-image-pinned",
+    "lifecycle-spares-in-use",
+)
+_CONSUMER_COLUMNS = (AVAILABLE, PULL, NETWORK, PINNED, SPARES)
+
+# (resource type, region, CLUSTER/SERVICE or function): (available, pull, network, pinned, spares).
+# Each failing consumer fails for its own reason (scanner/demo/consumers.py).
+_CONSUMER_CELLS = {
+    ("ecs-service", "eu-west-1", "prod/payments-api"): ("PASS", "PASS", "PASS", "PASS", "PASS"),
+    ("ecs-service", "eu-west-1", "prod/payments-worker"): ("PASS", "PASS", "PASS", "FAIL", "PASS"),
+    ("ecs-service", "eu-west-1", "prod/checkout"): ("FAIL", "PASS", "PASS", "PASS", "N/A"),
+    ("ecs-service", "eu-west-1", "prod/reports"): ("PASS", "FAIL", "PASS", "PASS", "PASS"),
+    ("ecs-service", "eu-west-1", "ops/agent"): ("PASS", "PASS", "PASS", "N/A", "PASS"),
+    ("ecs-service", "us-east-1", "edge/ingress"): ("PASS", "PASS", "FAIL", "PASS", "PASS"),
+    ("ecs-service", "us-east-1", "edge/proxy"): ("N/A", "PASS", "PASS", "FAIL", "PASS"),
+    ("ecs-service", "us-east-1", "batch/nightly"): ("PASS", "PASS", "PASS", "PASS", "FAIL"),
+    ("lambda-function", "eu-west-1", "thumbnails"): ("PASS", "PASS", "N/A", "N/A", "PASS"),
+    ("lambda-function", "eu-west-1", "invoice-pdf"): ("PASS", "FAIL", "N/A", "N/A", "PASS"),
+}
+EXPECTED_CONSUMERS = {
+    key: dict(zip(_CONSUMER_COLUMNS, statuses, strict=True))
+    for key, statuses in _CONSUMER_CELLS.items()
+}
+CONSUMER_REASONS = {
+    ("prod/checkout", AVAILABLE): "tag 2.0.0 is not in repository payments/api",
+    ("prod/reports", PULL): "execution role reports-execution: no statement of the identity",
+    ("invoice-pdf", PULL): "does not grant ecr:BatchGetImage to lambda.amazonaws.com",
+    ("edge/ingress", NETWORK): "no ecr.dkr interface endpoint with private DNS",
+    ("edge/proxy", NETWORK): "NAT gateway nat-",
+    ("prod/payments-worker", PINNED): 'excluding "dev-*", "latest"',
+    ("edge/proxy", PINNED): "nginx:1.27 is named by a tag outside ECR",
+    ("batch/nightly", SPARES): "3 newer images match the rule, which keeps 2",
+    ("ops/agent", PULL): "instance role ecsInstanceRole",
+}
+# (region, role -> repository or pattern): status
+EXPECTED_PUSHERS = {
+    ("eu-west-1", "ci-payments -> payments/api"): "PASS",
+    ("eu-west-1", "ci-payments -> payments/worker"): "PASS",
+    ("us-east-1", "ci-platform -> platform/ci-runner"): "FAIL",
+    ("us-east-1", "ci-platform -> platform/ingress"): "FAIL",
+    ("global", "ci-platform -> platform/ci-tools"): "FAIL",
 }
 
 # Reasons that must name what is at fault.
@@ -224,6 +273,33 @@ def test_every_registry_verdict(scan):
     assert actual == EXPECTED_REGISTRIES
     assert len(cells) == 3 * len(EXPECTED_REGISTRIES)
     assert "777788889999" in cells[("us-east-1", "registry", "ecr-registry-policy")]["reason"]
+
+
+def test_every_consumer_verdict(scan):
+    """The consumer matrix: ECS services and Lambda functions, each control, and the reasons."""
+    _, results, _, _ = scan
+    actual = {}
+    for resource_type in ("ecs-service", "lambda-function"):
+        for (region, name, control), result in _cells(results, resource_type).items():
+            actual.setdefault((resource_type, region, name), {})[control] = result["status"]
+    assert actual == EXPECTED_CONSUMERS
+    cells = {**_cells(results, "ecs-service"), **_cells(results, "lambda-function")}
+    by_name = {(name, control): r["reason"] for (_, name, control), r in cells.items()}
+    for key, fragment in CONSUMER_REASONS.items():
+        assert fragment in by_name[key], (key, by_name[key])
+
+
+def test_every_pusher_verdict(scan):
+    _, results, _, _ = scan
+    cells = _cells(results, "pusher")
+    actual = {(region, name): r["status"] for (region, name, _), r in cells.items()}
+    assert actual == EXPECTED_PUSHERS
+    assert (
+        "ecr:PutImage"
+        in cells[("us-east-1", "ci-platform -> platform/ingress", "pusher-push-permission")][
+            "reason"
+        ]
+    )
 
 
 def test_cost_view_is_in_the_results(scan):

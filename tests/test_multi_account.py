@@ -255,7 +255,9 @@ def test_scan_org_end_to_end_gives_per_account_rows_and_error_rows(
     assert status[(MANAGEMENT, "us-east-1", "mgmt/tool", "ecr-tag-immutability")] == "FAIL"
     locked = [r for r in results if r["account_id"] == org["locked"]]
     assert {(r["resource_type"], r["region"]) for r in locked} == {
-        (kind, region) for kind in ("repository", "registry", "vpc") for region in REGIONS
+        (kind, region)
+        for kind in ("repository", "registry", "vpc", "ecs-service", "lambda-function")
+        for region in REGIONS
     }
     assert {r["status"] for r in locked} == {"ERROR"}
     assert all("AssumeRole" in r["reason"] and "AccessDenied" in r["reason"] for r in locked)

@@ -3,7 +3,8 @@
 The policy cases pin each control's behaviour on hand-written documents; this estate mixes every
 setting the generator knows (tag mutability values, exclusion filters, scan settings, lifecycle
 and repository policies from owner-only to public, unparsable texts, collection errors, VPCs with
-and without endpoints) across accounts and regions, so a difference between the engines that no
+and without endpoints, services and functions with every kind of image, role and route, pushers)
+across accounts and regions, so a difference between the engines that no
 case foresaw still shows. regopy runs as it does for users (each document cut down to what each
 control reads, each distinct input evaluated once), Go OPA gets every whole document, one query
 per cell: equal verdicts also prove the projection and memoisation sound.
@@ -22,14 +23,27 @@ from scanner.evaluate.evaluator import evaluate_snapshot
 from scanner.resources import policy_dir
 
 POLICIES = load_policies(policy_dir())
+ACCOUNT = synthetic.account_ids(1)[0]
 CONFIG = config_from_mapping(
-    {"trusted_accounts": [synthetic.TRUSTED], "organization_id": "o-a1b2c3d4e5"}
+    {
+        "trusted_accounts": [synthetic.TRUSTED],
+        "organization_id": "o-a1b2c3d4e5",
+        "production_consumers": {"name_patterns": ["c0/*", "fn-*"], "tags": {"env": "prod"}},
+        "pushers": [
+            {"role": f"arn:aws:iam::{ACCOUNT}:role/exec-managed", "repositories": ["payments/*"]},
+            {
+                "role": f"arn:aws:iam::{ACCOUNT}:role/exec-logs",
+                "repositories": ["data/*", "none/*"],
+            },
+            {"role": "arn:aws:iam::555566667777:role/ci", "repositories": ["web/*"]},
+        ],
+    }
 )
 
 
 @pytest.fixture(scope="module")
 def estate():
-    return synthetic.snapshot(1000, accounts=4, vpcs_per_region=4, seed=1000)
+    return synthetic.snapshot(1000, accounts=4, vpcs_per_region=4, seed=1000, consumers=True)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from scanner.cli import (
     controls_cmd,
     demo_cmd,
     diff_cmd,
+    doctor_cmd,
     evaluate_cmd,
     export_cmd,
     history_cmd,
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         test_cmd,
         bundle_cmd,
         iam_cmd,
+        doctor_cmd,
         demo_cmd,
     ):
         module.register(commands)

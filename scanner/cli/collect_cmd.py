@@ -237,7 +237,8 @@ def incomplete_warning(snapshot: dict) -> str | None:
     from scanner.text_safety import for_terminal, neutralise_log_commands
 
     top = snapshot["errors"]
-    total = len(top) + sum(inventory_errors(entry) for entry in snapshot["inventory"])
+    iam = sum(len(section["errors"]) for section in (snapshot.get("iam") or {}).values())
+    total = len(top) + iam + sum(inventory_errors(entry) for entry in snapshot["inventory"])
     if not total:
         return None
     counted = f"{total} collection error(s) recorded in the snapshot"

@@ -37,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "json":
         emit(json.dumps([c.summary() for c in controls], indent=2) + "\n", None)
     else:
-        rows = [[c.id, c.resource_type, c.severity, c.title] for c in controls]
+        rows = [[c.id, ", ".join(c.resource_types), c.severity, c.title] for c in controls]
         emit(tabulate(rows, headers=["id", "resource", "severity", "desired state"]) + "\n", None)
     return 0

@@ -1,7 +1,7 @@
 """`ecrscan demo`: the whole job, end to end, against an emulated account.
 
-moto emulates ECR, EC2 and STS in-process; the estate is seeded, then collected by the real
-collector, evaluated by the real policies and rendered. Nothing reaches AWS.
+moto emulates ECR, EC2, ECS, IAM, Lambda and STS in-process; the estate is seeded, then
+collected by the real collector, evaluated by the real policies and rendered. Nothing reaches AWS.
 """
 
 import argparse

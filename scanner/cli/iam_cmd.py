@@ -31,6 +31,12 @@ def register(commands) -> None:
         "securityhub:BatchImportFindings, and with --role-name sts:AssumeRole on that role "
         "in each account whose findings it imports",
     )
+    parser.add_argument(
+        "--doctor",
+        action="store_true",
+        help="also allow what `ecrscan doctor` reads of one role (iam:GetRole, its policies and "
+        "instance profile)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -43,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     elif args.role_name:
         document = central_role_policy(args.role_name)
     else:
-        document = iam_policy()
+        document = iam_policy(args.doctor)
     emit(json.dumps(document, indent=2) + "\n", None)
     return 0

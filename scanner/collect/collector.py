@@ -22,6 +22,9 @@ from scanner.collect.accounts import (
 )
 from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
+from scanner.collect.consumers import iam_authorization
+from scanner.collect.consumers.referenced_images import attach_referenced_images
+from scanner.collect.consumers.region import add_nat_gateways, collect_consumers, consumer_errors
 from scanner.collect.credentials import credentials_problem, unreachable_hint
 from scanner.collect.follow_up import FollowUp
 from scanner.collect.kms_keys import KeyDescriptions
@@ -133,18 +136,21 @@ def collect_snapshot(
         errors: list[ErrorRecord] = []
         targets = _target_accounts(scope, errors)
         progress.add_accounts(len(targets))
+        accounts: dict[str, _Account] = {}
         collected = map_concurrently(
-            lambda account_id: _collect_account(scope, account_id, errors),
+            lambda account_id: _collect_account(scope, account_id, errors, accounts),
             targets,
             max_workers=max(1, min(MAX_CONCURRENT_ACCOUNTS, len(targets))),
             name="ecrscan-account",
         )
+        region_names, inventory = _covered_regions(scope, collected), []
+        for account_inventory in collected:
+            inventory.extend(account_inventory)
+        # Consumers name images in any scanned account: looked up once every account is listed.
+        attach_referenced_images(inventory, _ecr_of(accounts), scope.max_workers)
     finally:
         progress.close()  # end the line, so an error message starts on its own
     finished = clock()
-    region_names, inventory = _covered_regions(scope, collected), []
-    for account_inventory in collected:
-        inventory.extend(account_inventory)
     snapshot = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "ecrscan", "version": __version__},
@@ -158,9 +164,29 @@ def collect_snapshot(
         "errors": sorted(errors, key=_error_order),
         "inventory": inventory,
     }
-    if selection is not None:
+    if selection is None:  # a targeted scan judges no consumer, so it reads no IAM
+        snapshot["iam"] = {account_id: accounts[account_id].iam for account_id in targets}
+    else:
         snapshot["selection"] = _chosen(selection, scope.absent)
     return snapshot
+
+
+@dataclass
+class _Account:
+    """What one account's collection leaves for the steps that span accounts."""
+
+    iam: dict[str, Any]
+    clients: ClientFactory | None = None
+
+
+def _ecr_of(accounts: dict[str, "_Account"]):
+    def ecr(account_id: str, region: str):
+        found = accounts.get(account_id)
+        if found is None or found.clients is None:
+            return None
+        return found.clients.client("ecr", region)
+
+    return ecr
 
 
 def _target_accounts(scope: _Scope, errors: list[ErrorRecord]) -> list[str]:
@@ -198,14 +224,22 @@ def _covered_regions(scope: _Scope, collected: list[list[dict[str, Any]]]) -> li
 
 
 def _collect_account(
-    scope: _Scope, account_id: str, errors: list[ErrorRecord]
+    scope: _Scope, account_id: str, errors: list[ErrorRecord], accounts: dict[str, _Account]
 ) -> list[dict[str, Any]]:
     """The inventory entries of one account; never raises for an account it cannot enter."""
     try:
         clients = _account_clients(scope, account_id)
     except OperationFailed as failure:
         errors.append(_scoped(failure.record, account_id))
+        accounts[account_id] = _Account(iam_authorization.unreachable(failure.record))
         return _unreachable(scope, account_id, _named_regions(scope), failure.record)
+    # IAM is global: the roles and policies that pull and push are read once per account.
+    iam = (
+        iam_authorization.collect_authorization(clients.client("iam", scope.home_region))
+        if scope.selection is None
+        else {}
+    )
+    accounts[account_id] = _Account(iam, clients)
     region_errors: list[ErrorRecord] = []
     region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
     errors.extend(_scoped(error, account_id, scope.home_region) for error in region_errors)
@@ -278,8 +312,13 @@ def _unreachable_region(account_id: str, region: str, error: ErrorRecord) -> dic
             "errors": {field: dict(error) for field in _REGISTRY_FIELDS},
         },
         "repositories": None,
-        "network": {"vpcs": None, "errors": {"vpcs": dict(error)}},
-        "errors": {"repositories": dict(error)},
+        "network": {"vpcs": None, "natGateways": None, "errors": {"vpcs": dict(error)}},
+        "consumers": None,
+        "errors": {
+            "repositories": dict(error),
+            "ecsServices": dict(error),
+            "lambdaFunctions": dict(error),
+        },
     }
 
 
@@ -288,6 +327,7 @@ def inventory_errors(entry: dict[str, Any]) -> int:
     count = (
         len(entry["errors"]) + len(entry["registry"]["errors"]) + len(entry["network"]["errors"])
     )
+    count += consumer_errors(entry)
     return count + sum(len(r["errors"]) for r in entry["repositories"] or ())
 
 
@@ -307,9 +347,15 @@ def collect_region(
     name})."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ecrscan-region-part") as beside:
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="ecrscan-region-part") as beside:
         registry_job = beside.submit(collect_registry, ecr)
         network_job = beside.submit(_network, clients, region, selection)
+        # A targeted scan (one repository) judges no consumer: it does not list them.
+        consumers_job = (
+            beside.submit(collect_consumers, clients, region, errors, max_workers)
+            if selection is None
+            else None
+        )
         follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
         tagging = clients.client("resourcegroupstaggingapi", region)
         try:
@@ -323,6 +369,7 @@ def collect_region(
         finally:
             follow.finish()
         registry, network = registry_job.result(), network_job.result()
+        consumers = consumers_job.result() if consumers_job is not None else []
     if absent is not None:  # list.extend is atomic: regions run in threads
         absent.extend({"account_id": account_id, "region": region, "name": n} for n in missing)
     return {
@@ -331,6 +378,7 @@ def collect_region(
         "registry": registry,
         "repositories": repositories,
         "network": network,
+        "consumers": consumers,
         "errors": errors,
     }
 
@@ -345,7 +393,9 @@ def _targeted(ecr, selection, errors, max_workers, tagging, follow):
 
 def _network(clients: ClientFactory, region: str, selection: Selection | None) -> dict[str, Any]:
     if selection is None or selection.network:
-        return collect_network(clients.client("ec2", region))
+        network = collect_network(clients.client("ec2", region))
+        add_nat_gateways(clients, region, network)
+        return network
     # Not asked for: the snapshot's `selection` says so, and VPC controls are not run on it.
     return {"vpcs": [], "errors": {}}
 

@@ -41,6 +41,34 @@ DECLARED_OPERATIONS: dict[tuple[str, str], str | None] = {
     ("ec2", "DescribeRouteTables"): "ec2:DescribeRouteTables",
     ("ec2", "DescribeVpcEndpoints"): "ec2:DescribeVpcEndpoints",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("ec2", "DescribeNatGateways"): "ec2:DescribeNatGateways",
+    # What pulls images (scanner.collect.consumers): ECS services, their task definitions and,
+    # for EC2-hosted services, the container instances that pull for them.
+    ("ecs", "ListClusters"): "ecs:ListClusters",
+    ("ecs", "ListServices"): "ecs:ListServices",
+    ("ecs", "DescribeServices"): "ecs:DescribeServices",
+    ("ecs", "DescribeTaskDefinition"): "ecs:DescribeTaskDefinition",
+    ("ecs", "ListContainerInstances"): "ecs:ListContainerInstances",
+    ("ecs", "DescribeContainerInstances"): "ecs:DescribeContainerInstances",
+    ("ec2", "DescribeInstances"): "ec2:DescribeInstances",
+    # Lambda functions packaged as container images.
+    ("lambda", "ListFunctions"): "lambda:ListFunctions",
+    ("lambda", "GetFunction"): "lambda:GetFunction",
+    # Who may pull and push: every role and the managed policies they use, once per account.
+    ("iam", "GetAccountAuthorizationDetails"): "iam:GetAccountAuthorizationDetails",
+}
+
+# `ecrscan doctor` reads one role, not the whole account: the role, its inline and attached
+# policies and, for an EC2-hosted service, its instance profile. Read-only like the rest; kept out
+# of the collection policy, which never calls them (`ecrscan iam-policy --doctor` adds them).
+DOCTOR_OPERATIONS: dict[tuple[str, str], str] = {
+    ("iam", "GetRole"): "iam:GetRole",
+    ("iam", "ListRolePolicies"): "iam:ListRolePolicies",
+    ("iam", "GetRolePolicy"): "iam:GetRolePolicy",
+    ("iam", "ListAttachedRolePolicies"): "iam:ListAttachedRolePolicies",
+    ("iam", "GetPolicy"): "iam:GetPolicy",
+    ("iam", "GetPolicyVersion"): "iam:GetPolicyVersion",
+    ("iam", "GetInstanceProfile"): "iam:GetInstanceProfile",
 }
 
 # Verbs of operations that only read. A declared operation starting with anything else is a bug.
@@ -77,7 +105,9 @@ class UndeclaredOperationError(Exception):
 
 def is_declared(service: str, operation: str) -> bool:
     key = (service, operation)
-    return key in DECLARED_OPERATIONS or key in ACCOUNT_ACCESS_OPERATIONS
+    return (
+        key in DECLARED_OPERATIONS or key in ACCOUNT_ACCESS_OPERATIONS or key in DOCTOR_OPERATIONS
+    )
 
 
 def require_declared(service: str, operation: str) -> None:
@@ -92,15 +122,19 @@ def required_actions() -> list[str]:
     return sorted({action for action in DECLARED_OPERATIONS.values() if action})
 
 
-def iam_policy() -> dict[str, Any]:
-    """The least-privilege, read-only IAM policy document that lets ecrscan collect."""
+def iam_policy(doctor: bool = False) -> dict[str, Any]:
+    """The least-privilege, read-only IAM policy document that lets ecrscan collect (and, with
+    doctor, run `ecrscan doctor`)."""
+    actions = required_actions()
+    if doctor:
+        actions = sorted(set(actions) | set(DOCTOR_OPERATIONS.values()))
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Sid": "EcrscanReadOnly",
                 "Effect": "Allow",
-                "Action": required_actions(),
+                "Action": actions,
                 "Resource": "*",
             }
         ],

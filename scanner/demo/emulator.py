@@ -125,3 +125,33 @@ def spread_push_times(account: str, region: str, repository: str, age_days: floa
     images = ecr_backends[account][region].repositories[repository].images
     for position, image in enumerate(images):
         image.image_pushed_at -= int((len(images) - position) * 3600 + age_days * 86400)
+
+
+def resolve_function_image(account: str, region: str, function_name: str) -> None:
+    """Make an image function's ResolvedImageUri name the digest its tag points to, as Lambda
+    does on deployment: moto stubs it with a hash of the URI, a digest no repository holds."""
+    from moto.awslambda.models import lambda_backends
+    from moto.ecr.models import ecr_backends
+
+    function = lambda_backends[account][region].get_function(function_name)
+    uri = function.code["ImageUri"]
+    name, _, tag = uri.split("/", 1)[1].rpartition(":")
+    for image in ecr_backends[account][region].repositories[name].images:
+        if tag in (image.image_tags or []):
+            function.code_sha_256 = image.get_image_digest().removeprefix("sha256:")
+
+
+def load_aws_managed_policies(account: str, names: tuple[str, ...]) -> None:
+    """Put these AWS managed policies (moto's copies of AWS's documents) into the emulated
+    account, as MOTO_IAM_LOAD_MANAGED_POLICIES=true would put all of them, at a fraction of its
+    cost; a policy already there is left alone."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, iam_backends
+
+    backend = iam_backends[account]["global"]
+    known = json.loads(aws_managed_policies_data)
+    for name in names:
+        policy = AWSManagedPolicy.from_data(name, account, backend.region_name, known[name])
+        if policy.arn not in backend.managed_policies:
+            backend.aws_managed_policies.append(policy)
+            backend.managed_policies[policy.arn] = policy

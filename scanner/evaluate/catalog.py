@@ -19,7 +19,7 @@ from scanner.fileio import read_text
 from scanner.strict_yaml import StrictLoader
 
 SEVERITIES = ("LOW", "MEDIUM", "HIGH", "CRITICAL")
-RESOURCE_TYPES = ("repository", "vpc", "registry")
+RESOURCE_TYPES = ("repository", "vpc", "registry", "ecs-service", "lambda-function", "pusher")
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$")
 
@@ -30,13 +30,19 @@ class Control:
     title: str
     description: str
     severity: str
-    resource_type: str
+    resource_type: str  # the first of resource_types: where the control sorts
     package: str
     path: Path
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     remediation: dict[str, str] = field(default_factory=dict)
     related_resources: tuple[str, ...] = ()
     deprecated: bool = False
+    # Every resource type the control judges (consumer controls judge ECS services and Lambda
+    # functions alike); METADATA's resource_type may be one type or a list.
+    resource_types: tuple[str, ...] = ()
+
+    def applies_to(self, resource_type: str) -> bool:
+        return resource_type in (self.resource_types or (self.resource_type,))
 
     @property
     def entrypoint(self) -> str:
@@ -55,6 +61,7 @@ class Control:
             "description": self.description,
             "severity": self.severity,
             "resource_type": self.resource_type,
+            "resource_types": list(self.resource_types or (self.resource_type,)),
             "frameworks": self.frameworks,
             "remediation": self.remediation,
             "related_resources": list(self.related_resources),  # SARIF helpUri, docs links
@@ -151,17 +158,20 @@ def _build_control(path: Path, package: str, meta: dict, custom: dict) -> Contro
     severity = str(need(custom.get("severity"), "custom.severity")).upper()
     if severity not in SEVERITIES:
         raise InputError(f"{path}: METADATA severity {severity!r} is not one of {SEVERITIES}")
-    resource_type = need(custom.get("resource_type"), "custom.resource_type")
-    if resource_type not in RESOURCE_TYPES:
-        raise InputError(
-            f"{path}: METADATA resource_type {resource_type!r} is not one of {RESOURCE_TYPES}"
-        )
+    declared = need(custom.get("resource_type"), "custom.resource_type")
+    resource_types = tuple(declared) if isinstance(declared, list) else (declared,)
+    for resource_type in resource_types:
+        if resource_type not in RESOURCE_TYPES:
+            raise InputError(
+                f"{path}: METADATA resource_type {resource_type!r} is not one of {RESOURCE_TYPES}"
+            )
     return Control(
         id=str(custom["id"]),
         title=str(need(meta.get("title"), "title")),
         description=" ".join(str(meta.get("description") or "").split()),
         severity=severity,
-        resource_type=resource_type,
+        resource_type=resource_types[0],
+        resource_types=resource_types,
         package=package,
         path=path,
         frameworks={k: [str(i) for i in v] for k, v in (custom.get("frameworks") or {}).items()},

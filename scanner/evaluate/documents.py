@@ -20,6 +20,9 @@ from typing import Any
 
 from scanner.collect.policy_text import parse_optional_policy_text
 from scanner.evaluate import consistency
+from scanner.evaluate.consumer_documents import consumer_documents
+from scanner.evaluate.pusher_documents import pusher_documents
+from scanner.evaluate.snapshot_index import SnapshotIndex
 
 # What a snapshot record holds about ecrscan itself rather than the resource: where an IaC source
 # declared it and the suppressions written there, which ecrscan applies, never a control.
@@ -67,16 +70,54 @@ def declared_id(record: dict[str, Any]) -> str | None:
     return (record.get("source") or {}).get("id")
 
 
-def resources(snapshot: dict[str, Any]) -> Iterator[Resource]:
+def resources(
+    snapshot: dict[str, Any], policy_data: dict[str, Any] | None = None
+) -> Iterator[Resource]:
+    """Every resource of the snapshot; with the configuration's policy data, also the pushers
+    it names (`pushers`), which exist only as configuration."""
     partition = snapshot["partition"]
     collected_at = rfc3339(snapshot["collected_at"])
     # "aws" (collected) or "iac" (planned): controls of live state are N/A for planned ones.
     origin = snapshot.get("origin", "aws")
     collected_until = collection_end(snapshot)
+    # Pushers are judged against the roles' live IAM policies, which planned infrastructure
+    # (ecrscan iac) does not hold: a shared configuration must not make every plan ERROR.
+    pushers = [] if origin == "iac" else (policy_data or {}).get("pushers") or []
+    index = _index(snapshot, pushers)
     for scope in snapshot["inventory"]:
         yield from _repositories(scope, collected_at, origin, collected_until)
         yield from _registry(scope, partition, origin)
         yield from _vpcs(scope, partition, origin)
+        if index is not None:
+            yield from _consumers(index, scope, collected_at, origin)
+    if index is not None:
+        yield from _pushers(index, pushers, origin)
+
+
+def _index(snapshot: dict[str, Any], pushers: list) -> SnapshotIndex | None:
+    """The cross-snapshot look-ups, built only when something joins on them."""
+    if pushers or any(scope.get("consumers") for scope in snapshot["inventory"]):
+        return SnapshotIndex(snapshot)
+    return None
+
+
+def _consumers(
+    index: SnapshotIndex, scope: dict[str, Any], collected_at: str, origin: str
+) -> Iterator[Resource]:
+    for consumer, document in consumer_documents(index, scope, collected_at, origin):
+        yield Resource(
+            resource_type=consumer["kind"],
+            resource_id=consumer["arn"],
+            name=consumer["name"],
+            account_id=scope["account_id"],
+            region=scope["region"],
+            document=document,
+        )
+
+
+def _pushers(index: SnapshotIndex, pushers: list, origin: str) -> Iterator[Resource]:
+    for row, document in pusher_documents(index, pushers, origin):
+        yield Resource(resource_type="pusher", document=document, **row)
 
 
 def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
@@ -99,6 +140,33 @@ def gaps(snapshot: dict[str, Any]) -> Iterator[Gap]:
                 account,
                 region,
                 network["errors"].get("vpcs") or _unknown_error("DescribeVpcs"),
+            )
+        if snapshot.get("origin", "aws") == "aws":
+            yield from _consumer_gaps(scope, partition)
+
+
+# The region errors key of each consumer listing, its resource type and the ARN of its gap row.
+_CONSUMER_LISTINGS = (
+    ("ecsServices", "ecs-service", "ListServices", "arn:{p}:ecs:{r}:{a}:service/*"),
+    ("lambdaFunctions", "lambda-function", "ListFunctions", "arn:{p}:lambda:{r}:{a}:function:*"),
+)
+
+
+def _consumer_gaps(scope: dict[str, Any], partition: str) -> Iterator[Gap]:
+    """An ERROR row per kind of consumer that could not be listed (completely) in a region; a
+    snapshot that predates consumer collection has none listed at all."""
+    account, region = scope["account_id"], scope["region"]
+    for key, resource_type, operation, arn in _CONSUMER_LISTINGS:
+        error = scope["errors"].get(key)
+        if "consumers" not in scope:
+            error = {
+                "operation": operation,
+                "code": "NotCollected",
+                "message": "the snapshot predates consumer collection; collect it again",
+            }
+        if error is not None:
+            yield Gap(
+                resource_type, arn.format(p=partition, r=region, a=account), account, region, error
             )
 
 

@@ -52,12 +52,15 @@ def evaluate_snapshot(
             # Each forked worker gets its own copy of the engine (and of its empty memo).
             results += shards.judge_in_processes(
                 lambda worker, of: _verdict_groups(
-                    snapshot, policies.controls, engine, 1, (worker, of)
+                    snapshot, policies.controls, engine, 1, (worker, of), config.policy_data()
                 ),
                 workers,
             )
         else:
-            for group in _verdict_groups(snapshot, policies.controls, engine, workers):
+            groups = _verdict_groups(
+                snapshot, policies.controls, engine, workers, policy_data=config.policy_data()
+            )
+            for group in groups:
                 results += group
     finally:
         engine.close()
@@ -70,15 +73,18 @@ def _verdict_groups(
     engine: Engine,
     workers: int,
     share: tuple[int, int] = (0, 1),
+    policy_data: dict[str, Any] | None = None,
 ) -> list[list[Result]]:
     """The results of each judged resource, in resource order; share (k, n) keeps resources
     k, k + n, k + 2n, ... of those any control applies to."""
     by_type = {
-        t: [c for c in controls if c.resource_type == t]
-        for t in {c.resource_type for c in controls}
+        t: [c for c in controls if c.applies_to(t)]
+        for t in {t for c in controls for t in c.resource_types or (c.resource_type,)}
     }
     worker, of = share
-    applicable = (r for r in documents.resources(snapshot) if by_type.get(r.resource_type))
+    applicable = (
+        r for r in documents.resources(snapshot, policy_data) if by_type.get(r.resource_type)
+    )
     batches = _batches(
         (r for index, r in enumerate(applicable) if index % of == worker), BATCH_SIZE
     )
@@ -185,7 +191,7 @@ def _gap_results(snapshot: dict[str, Any], controls: Sequence[Control]) -> Itera
             f"{error['operation']} {error['code']}: {error['message']}"
         )
         for control in controls:
-            if control.resource_type == gap.resource_type:
+            if control.applies_to(gap.resource_type):
                 yield Result(
                     control.id,
                     gap.resource_id,

@@ -22,7 +22,7 @@ from typing import Any
 
 from scanner.audit.waivers import exception_summary
 from scanner.evaluate.results import STATUSES, Result, Results
-from scanner.render.matrix import row_names
+from scanner.render.matrix import control_types, row_names
 from scanner.text_safety import for_terminal, json_text
 
 NAME, DIGEST, ACCOUNT, REGION = "\u0001", "\u0002", "\u0003", "\u0004"
@@ -54,8 +54,8 @@ class _Table:
 
 def report_data(results: Results) -> dict[str, Any]:
     controls = results.controls
-    types = list(dict.fromkeys(c["resource_type"] for c in controls))
-    columns = {t: [c["id"] for c in controls if c["resource_type"] == t] for t in types}
+    types = list(dict.fromkeys(t for c in controls for t in control_types(c)))
+    columns = {t: [c["id"] for c in controls if t in control_types(c)] for t in types}
     severity_of = {c["id"]: c.get("severity") for c in controls}
     accounts, regions, reasons, exceptions = _Table(), _Table(), _Table(), _Table()
     grouped = _by_resource(results.results)
@@ -75,7 +75,7 @@ def report_data(results: Results) -> dict[str, Any]:
     return {
         "statuses": list(STATUSES),
         "types": [
-            {"type": t, "controls": [i for i, c in enumerate(controls) if c["resource_type"] == t]}
+            {"type": t, "controls": [i for i, c in enumerate(controls) if t in control_types(c)]}
             for t in types
         ],
         "controls": [_control(c) for c in controls],
@@ -208,7 +208,7 @@ def _source_text(source: dict[str, Any] | None) -> str:
 def _control(control: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": for_terminal(control["id"]),
-        "type": control["resource_type"],
+        "type": ", ".join(control_types(control)),
         "severity": control.get("severity"),
         "title": for_terminal(control.get("title")),
     }

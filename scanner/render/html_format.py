@@ -23,11 +23,17 @@ from typing import Any
 from scanner.evaluate.results import STATUSES, Results
 from scanner.render.html_data import report_data, script_json
 from scanner.render.incomplete import collection_errors, describe, headline
-from scanner.render.matrix import status_totals
+from scanner.render.matrix import TITLES, control_types, status_totals
 from scanner.text_safety import for_terminal
 
-TITLES = {"repository": "Repositories", "vpc": "VPCs", "registry": "Registries"}
-NAME_HEADERS = {"repository": "Repository", "vpc": "VPC", "registry": "Registry"}
+NAME_HEADERS = {
+    "repository": "Repository",
+    "vpc": "VPC",
+    "registry": "Registry",
+    "ecs-service": "Cluster/service",
+    "lambda-function": "Function",
+    "pusher": "Role",
+}
 _FINDING_STATUSES = ("FAIL", "ERROR", "WAIVED", "SUPPRESSED")
 _SEVERITY_ORDER = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 _REMEDIATION_LABELS = {"cli": "AWS CLI", "terraform": "Terraform"}
@@ -43,7 +49,7 @@ def render(results: Results) -> str:
             _filters(results),
             *(
                 _matrix(t, results)
-                for t in dict.fromkeys(c["resource_type"] for c in results.controls)
+                for t in dict.fromkeys(t for c in results.controls for t in control_types(c))
             ),
             _findings(),
             _controls(results),
@@ -63,7 +69,7 @@ def render(results: Results) -> str:
 
 
 def _types(results: Results) -> list[str]:
-    return list(dict.fromkeys(c["resource_type"] for c in results.controls))
+    return list(dict.fromkeys(t for c in results.controls for t in control_types(c)))
 
 
 def _e(value: Any) -> str:
@@ -173,7 +179,7 @@ def _filters(results: Results) -> str:
 
 
 def _matrix(resource_type: str, results: Results) -> str:
-    controls = [c for c in results.controls if c["resource_type"] == resource_type]
+    controls = [c for c in results.controls if resource_type in control_types(c)]
     head = "".join(
         f'<th class="control" data-column="{_e(c["id"])}" title="{_e(c.get("title"))}">'
         f"<code>{_e(c['id'])}</code></th>"
@@ -220,7 +226,7 @@ def _control(control: dict[str, Any], failing: int) -> str:
         f'<article class="control" id="control-{_e(control["id"])}" '
         f'data-control="{_e(control["id"])}"><h3>{_e(control.get("title"))} '
         f"<code>{_e(control['id'])}</code></h3><p><strong>{_e(control.get('severity'))}</strong>"
-        f" · {_e(control.get('resource_type'))}"
+        f" · {_e(', '.join(control_types(control)))}"
         f"{' · ' + _e(frameworks) if frameworks else ''}</p>"
         f"<p>{_e(control.get('description'))}</p>{findings}"
         f"{_remediation(control.get('remediation') or {})}</article>"

@@ -8,6 +8,16 @@ from scanner.evaluate.catalog import SEVERITIES
 from scanner.evaluate.results import STATUSES, Result, Results
 from scanner.text_safety import for_terminal
 
+# How the outputs title each resource type's matrix.
+TITLES = {
+    "repository": "Repositories",
+    "vpc": "VPCs",
+    "registry": "Registries",
+    "ecs-service": "ECS services",
+    "lambda-function": "Lambda functions",
+    "pusher": "Pushers",
+}
+
 
 @dataclass(frozen=True)
 class Matrix:
@@ -22,8 +32,8 @@ class Matrix:
 def matrices(results: Results) -> list[Matrix]:
     """One matrix per resource type, columns in catalogue order, rows sorted."""
     out = []
-    for resource_type in dict.fromkeys(c["resource_type"] for c in results.controls):
-        control_ids = [c["id"] for c in results.controls if c["resource_type"] == resource_type]
+    for resource_type in dict.fromkeys(t for c in results.controls for t in control_types(c)):
+        control_ids = [c["id"] for c in results.controls if resource_type in control_types(c)]
         mine = [r for r in results.results if r.resource_type == resource_type]
         names = row_names(mine)
         cells: dict[tuple[str, str, str, str], dict[str, str]] = {}
@@ -51,6 +61,12 @@ def row_names(results: list[Result]) -> dict[str, str]:
             name = f"{name} ({source.get('file') or resource_id})"
         names[resource_id] = name
     return names
+
+
+def control_types(control: dict) -> list[str]:
+    """The resource types a control judges; results written before controls could judge
+    several name one."""
+    return control.get("resource_types") or [control["resource_type"]]
 
 
 def status_by_severity(results: list[Result]) -> dict[str, Counter]:

@@ -12,11 +12,17 @@ from itertools import groupby
 from tabulate import tabulate
 
 from scanner.render.display import Display, strip_colour
-from scanner.render.matrix import Matrix
+from scanner.render.matrix import TITLES, Matrix
 from scanner.text_safety import for_terminal
 
-TITLES = {"repository": "Repositories", "vpc": "VPCs", "registry": "Registries"}
-NAME_HEADERS = {"repository": "repository", "vpc": "vpc", "registry": "registry"}
+NAME_HEADERS = {
+    "repository": "repository",
+    "vpc": "vpc",
+    "registry": "registry",
+    "ecs-service": "cluster/service",
+    "lambda-function": "function",
+    "pusher": "role",
+}
 LETTERS = {"PASS": "P", "FAIL": "F", "ERROR": "E", "WAIVED": "W", "SUPPRESSED": "S", "N/A": "."}
 NOT_JUDGED = "-"
 CELL_LEGEND = (
