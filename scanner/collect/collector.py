@@ -5,7 +5,6 @@ The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id
 """
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,17 +23,13 @@ from scanner.collect.calls import ErrorRecord, OperationFailed, call
 from scanner.collect.concurrency import map_concurrently
 from scanner.collect.consumers import iam_authorization
 from scanner.collect.consumers.referenced_images import attach_referenced_images
-from scanner.collect.consumers.region import add_nat_gateways, collect_consumers, consumer_errors
 from scanner.collect.credentials import credentials_problem, unreachable_hint
-from scanner.collect.follow_up import FollowUp
 from scanner.collect.kms_keys import KeyDescriptions
-from scanner.collect.network import collect_network
 from scanner.collect.progress import Progress
+from scanner.collect.region import collect_region, inventory_errors, unreachable_region
 from scanner.collect.regions import check_region_names, enabled_regions, wants_all_regions
-from scanner.collect.registry import collect_registry
-from scanner.collect.repositories import collect_repositories
 from scanner.collect.session import ClientFactory
-from scanner.collect.targeted import Selection, collect_selected
+from scanner.collect.targeted import Selection
 from scanner.errors import CollectionError
 
 __all__ = ["collect_region", "collect_snapshot", "inventory_errors"]
@@ -51,14 +46,6 @@ FALLBACK_REGION = "us-east-1"
 # The region of an inventory entry for an account that could not be reached under `--region all`:
 # which regions it has enabled is unknown, so the entry stands for all of them.
 EVERY_REGION = "*"
-# Registry fields an unreachable account leaves undecided (see the schema's registry.errors).
-_REGISTRY_FIELDS = (
-    "scanningConfiguration",
-    "replicationConfiguration",
-    "registryPolicy",
-    "pullThroughCacheRules",
-    "repositoryCreationTemplates",
-)
 
 
 @dataclass(frozen=True)
@@ -293,111 +280,12 @@ def _unreachable(
 ) -> list[dict[str, Any]]:
     """Entries for an account that could not be entered: nothing listed, every field undecided,
     so each of its cells is ERROR (naming the failed call) rather than absent from the matrix."""
-    entries = [_unreachable_region(account_id, region, error) for region in regions]
+    entries = [unreachable_region(account_id, region, error) for region in regions]
     scope.progress.add_regions(len(entries))
     for entry in entries:
         scope.progress.region_done(0, inventory_errors(entry))
     scope.progress.account_done()
     return entries
-
-
-def _unreachable_region(account_id: str, region: str, error: ErrorRecord) -> dict[str, Any]:
-    return {
-        "account_id": account_id,
-        "region": region,
-        "registry": {
-            "registryId": None,
-            **dict.fromkeys(_REGISTRY_FIELDS),
-            "derived": {"registryPolicy": None},
-            "errors": {field: dict(error) for field in _REGISTRY_FIELDS},
-        },
-        "repositories": None,
-        "network": {"vpcs": None, "natGateways": None, "errors": {"vpcs": dict(error)}},
-        "consumers": None,
-        "errors": {
-            "repositories": dict(error),
-            "ecsServices": dict(error),
-            "lambdaFunctions": dict(error),
-        },
-    }
-
-
-def inventory_errors(entry: dict[str, Any]) -> int:
-    """How many error records one inventory entry holds, at every level."""
-    count = (
-        len(entry["errors"]) + len(entry["registry"]["errors"]) + len(entry["network"]["errors"])
-    )
-    count += consumer_errors(entry)
-    return count + sum(len(r["errors"]) for r in entry["repositories"] or ())
-
-
-def collect_region(
-    clients: ClientFactory,
-    account_id: str,
-    region: str,
-    max_workers: int,
-    keys: KeyDescriptions | None = None,
-    selection: Selection | None = None,
-    absent: list[dict[str, str]] | None = None,
-) -> dict[str, Any]:
-    """One inventory entry. The registry and the network are collected beside the
-    repositories, and each repository's KMS key and Inspector findings are asked for as soon
-    as the repository is collected: a call made after the others leaves the server idle. A
-    selection's names that were not found are appended to `absent` ({account_id, region,
-    name})."""
-    ecr = clients.client("ecr", region)
-    errors: dict[str, ErrorRecord] = {}
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="ecrscan-region-part") as beside:
-        registry_job = beside.submit(collect_registry, ecr)
-        network_job = beside.submit(_network, clients, region, selection)
-        # A targeted scan (one repository) judges no consumer: it does not list them.
-        consumers_job = (
-            beside.submit(collect_consumers, clients, region, errors, max_workers)
-            if selection is None
-            else None
-        )
-        follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
-        tagging = clients.client("resourcegroupstaggingapi", region)
-        try:
-            if selection is None:
-                repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
-                missing = []
-            else:
-                repositories, missing = _targeted(
-                    ecr, selection, errors, max_workers, tagging, follow
-                )
-        finally:
-            follow.finish()
-        registry, network = registry_job.result(), network_job.result()
-        consumers = consumers_job.result() if consumers_job is not None else []
-    if absent is not None:  # list.extend is atomic: regions run in threads
-        absent.extend({"account_id": account_id, "region": region, "name": n} for n in missing)
-    return {
-        "account_id": account_id,
-        "region": region,
-        "registry": registry,
-        "repositories": repositories,
-        "network": network,
-        "consumers": consumers,
-        "errors": errors,
-    }
-
-
-def _targeted(ecr, selection, errors, max_workers, tagging, follow):
-    """A targeted scan's records, each followed up like a full scan's; and the names absent."""
-    repositories, missing = collect_selected(ecr, selection, errors, max_workers, tagging)
-    for record in repositories or ():
-        follow(record)
-    return repositories, missing
-
-
-def _network(clients: ClientFactory, region: str, selection: Selection | None) -> dict[str, Any]:
-    if selection is None or selection.network:
-        network = collect_network(clients.client("ec2", region))
-        add_nat_gateways(clients, region, network)
-        return network
-    # Not asked for: the snapshot's `selection` says so, and VPC controls are not run on it.
-    return {"vpcs": [], "errors": {}}
 
 
 def _chosen(selection: Selection, absent: list[dict[str, str]] | None) -> dict[str, Any]:

@@ -233,13 +233,23 @@ def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, eng
 
 
 def _in_scope(policies: PolicySet, snapshot: dict[str, Any]) -> PolicySet:
-    """A targeted snapshot that did not collect the network is not judged by VPC controls:
-    its empty VPC lists mean "not asked", never "none there"."""
+    """A targeted snapshot (scan --repository) is not judged by the controls of what it did not
+    collect: its empty VPC lists mean "not asked", never "none there", and it lists no consumer
+    and reads no IAM, so consumer and pusher controls do not run either."""
     selection = snapshot.get("selection")
-    if not selection or selection.get("network"):
+    if not selection:
         return policies
-    kept = tuple(c for c in policies.controls if c.resource_type != "vpc")
+    skipped = set(_UNTARGETED) | (set() if selection.get("network") else {"vpc"})
+    kept = tuple(c for c in policies.controls if not set(_types_of(c)) & skipped)
     return PolicySet(policies.modules, kept)
+
+
+# The resource types a targeted scan never collects.
+_UNTARGETED = ("ecs-service", "lambda-function", "pusher")
+
+
+def _types_of(control: Control) -> tuple[str, ...]:
+    return control.resource_types or (control.resource_type,)
 
 
 def _selection(snapshot: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,123 @@
+"""One account's region: its inventory entry, collected part beside part, or the entry of a
+region that could not be entered (every listing failed, so every cell is ERROR)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from scanner.collect.calls import ErrorRecord
+from scanner.collect.consumers.region import add_nat_gateways, collect_consumers, consumer_errors
+from scanner.collect.follow_up import FollowUp
+from scanner.collect.kms_keys import KeyDescriptions
+from scanner.collect.network import collect_network
+from scanner.collect.registry import collect_registry
+from scanner.collect.repositories import collect_repositories
+from scanner.collect.session import ClientFactory
+from scanner.collect.targeted import Selection, collect_selected
+
+# Registry fields an unreachable account leaves undecided (see the schema's registry.errors).
+_REGISTRY_FIELDS = (
+    "scanningConfiguration",
+    "replicationConfiguration",
+    "registryPolicy",
+    "pullThroughCacheRules",
+    "repositoryCreationTemplates",
+)
+
+
+def collect_region(
+    clients: ClientFactory,
+    account_id: str,
+    region: str,
+    max_workers: int,
+    keys: KeyDescriptions | None = None,
+    selection: Selection | None = None,
+    absent: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """One inventory entry. The registry and the network are collected beside the
+    repositories, and each repository's KMS key and Inspector findings are asked for as soon
+    as the repository is collected: a call made after the others leaves the server idle. A
+    selection's names that were not found are appended to `absent` ({account_id, region,
+    name})."""
+    ecr = clients.client("ecr", region)
+    errors: dict[str, ErrorRecord] = {}
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="ecrscan-region-part") as beside:
+        registry_job = beside.submit(collect_registry, ecr)
+        network_job = beside.submit(_network, clients, region, selection)
+        # A targeted scan (one repository) judges no consumer: it does not list them.
+        consumers_job = (
+            beside.submit(collect_consumers, clients, region, errors, max_workers)
+            if selection is None
+            else None
+        )
+        follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
+        tagging = clients.client("resourcegroupstaggingapi", region)
+        try:
+            if selection is None:
+                repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
+                missing = []
+            else:
+                repositories, missing = _targeted(
+                    ecr, selection, errors, max_workers, tagging, follow
+                )
+        finally:
+            follow.finish()
+        registry, network = registry_job.result(), network_job.result()
+        consumers = consumers_job.result() if consumers_job is not None else []
+    if absent is not None:  # list.extend is atomic: regions run in threads
+        absent.extend({"account_id": account_id, "region": region, "name": n} for n in missing)
+    return {
+        "account_id": account_id,
+        "region": region,
+        "registry": registry,
+        "repositories": repositories,
+        "network": network,
+        "consumers": consumers,
+        "errors": errors,
+    }
+
+
+def _targeted(ecr, selection, errors, max_workers, tagging, follow):
+    """A targeted scan's records, each followed up like a full scan's; and the names absent."""
+    repositories, missing = collect_selected(ecr, selection, errors, max_workers, tagging)
+    for record in repositories or ():
+        follow(record)
+    return repositories, missing
+
+
+def _network(clients: ClientFactory, region: str, selection: Selection | None) -> dict[str, Any]:
+    if selection is None or selection.network:
+        network = collect_network(clients.client("ec2", region))
+        add_nat_gateways(clients, region, network)
+        return network
+    # Not asked for: the snapshot's `selection` says so, and VPC controls are not run on it.
+    return {"vpcs": [], "errors": {}}
+
+
+def unreachable_region(account_id: str, region: str, error: ErrorRecord) -> dict[str, Any]:
+    return {
+        "account_id": account_id,
+        "region": region,
+        "registry": {
+            "registryId": None,
+            **dict.fromkeys(_REGISTRY_FIELDS),
+            "derived": {"registryPolicy": None},
+            "errors": {field: dict(error) for field in _REGISTRY_FIELDS},
+        },
+        "repositories": None,
+        "network": {"vpcs": None, "natGateways": None, "errors": {"vpcs": dict(error)}},
+        "consumers": None,
+        "errors": {
+            "repositories": dict(error),
+            "ecsServices": dict(error),
+            "lambdaFunctions": dict(error),
+        },
+    }
+
+
+def inventory_errors(entry: dict[str, Any]) -> int:
+    """How many error records one inventory entry holds, at every level."""
+    count = (
+        len(entry["errors"]) + len(entry["registry"]["errors"]) + len(entry["network"]["errors"])
+    )
+    count += consumer_errors(entry)
+    return count + sum(len(r["errors"]) for r in entry["repositories"] or ())
