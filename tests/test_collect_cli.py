@@ -145,7 +145,7 @@ def test_regions_not_listable_is_exit_3_and_one_warning_line(refused_regions, ca
     assert capsys.readouterr().err.splitlines() == [
         "ecrscan: warning: collection incomplete: DescribeRegions failed with "
         "UnauthorizedOperation (account 123456789012, region us-east-1): allow "
-        "ec2:DescribeRegions, or name the regions with --region; 8 collection error(s) "
+        "ec2:DescribeRegions, or name the regions with --region; 10 collection error(s) "
         "recorded in the snapshot"
     ]
     snapshot = json.loads(output.read_text())
