@@ -5,14 +5,13 @@ import argparse
 import pytest
 
 from scanner.cli.options import policies_from
+from scanner.cli.run_options import RunOptions
 from scanner.errors import InputError
 
 
 def _ids(controls=None, skip=None, floor=None):
-    args = argparse.Namespace(
-        policy_dir=None, controls=controls, skip_controls=skip, min_severity=floor
-    )
-    return {c.id for c in policies_from(args).controls}
+    args = argparse.Namespace(controls=controls, skip_controls=skip, min_severity=floor)
+    return {c.id for c in policies_from(RunOptions.from_args(args).selection).controls}
 
 
 def test_all_controls_by_default():

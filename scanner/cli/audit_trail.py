@@ -7,18 +7,22 @@ commands themselves stay a few lines each.
 import argparse
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from typing import Any
 
 from scanner.audit import history
 from scanner.audit.evidence import attach_evidence
 from scanner.audit.waivers import (
     MAX_WAIVER_DAYS,
+    WaiverFile,
     apply_waivers,
     check_rules,
     load_waivers,
     today_utc,
 )
+from scanner.cli.run_options import AuditOptions
 from scanner.evaluate.results import Results
+from scanner.text_safety import for_terminal
 
 
 def add_waiver_options(parser: argparse.ArgumentParser) -> None:
@@ -56,52 +60,53 @@ def add_history_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def prepare(args: argparse.Namespace, known_controls: set[str]) -> None:
+@dataclass(frozen=True)
+class AuditTrail:
+    """The waiver file and history database of a run, checked before any work."""
+
+    options: AuditOptions
+    waiver_file: WaiverFile | None = None
+
+    def finish(
+        self,
+        results: Results,
+        *,
+        snapshot: dict[str, Any] | None = None,
+        evaluation_started_at: str | None = None,
+        collection_finished_at: str | None = None,
+    ) -> Results:
+        """Add evidence (fresh results only), apply waivers, record history, as asked."""
+        if snapshot is not None:
+            started = evaluation_started_at or results.metadata.get("evaluated_at")
+            attach_evidence(
+                results,
+                snapshot,
+                evaluation_started_at=started,
+                collection_finished_at=collection_finished_at,
+            )
+        if self.waiver_file is not None:
+            outcome = apply_waivers(results, self.waiver_file, self.options.as_of or today_utc())
+            for line in outcome.warnings():
+                print(f"ecrscan: warning: {for_terminal(line)}", file=sys.stderr)
+        if self.options.record_history:
+            with history.open_history(self.options.history_db) as connection:
+                scan_id, _ = history.record(connection, results)
+            print(f"ecrscan: recorded as scan {scan_id} in the history database", file=sys.stderr)
+        return results
+
+
+def prepare(options: AuditOptions, known_controls: set[str]) -> AuditTrail:
     """Read the waiver file and open the history database before any work: a typo found after
     a long organisation-wide scan would waste it. known_controls: every control id a waiver may
     name (the catalogue's, and for a stored results file also the ones it was judged with)."""
-    path = getattr(args, "waivers", None)
-    args.waiver_file = load_waivers(path) if path else None
-    if args.waiver_file is not None:
-        today = args.as_of or today_utc()
-        check_rules(args.waiver_file, known_controls, today, args.max_waiver_days)
-    if _records_history(args):
-        with history.open_history(args.db):
-            pass
-
-
-def finish(
-    results: Results,
-    args: argparse.Namespace,
-    *,
-    snapshot: dict[str, Any] | None = None,
-    evaluation_started_at: str | None = None,
-    collection_finished_at: str | None = None,
-) -> Results:
-    """Add evidence (fresh results only), apply waivers, record history, as the options ask."""
-    if snapshot is not None:
-        attach_evidence(
-            results,
-            snapshot,
-            evaluation_started_at=evaluation_started_at or results.metadata.get("evaluated_at"),
-            collection_finished_at=collection_finished_at,
-        )
-    waiver_file = getattr(args, "waiver_file", None)
-    if waiver_file is None and getattr(args, "waivers", None):
-        waiver_file = load_waivers(args.waivers)  # a caller that skipped prepare()
+    waiver_file = load_waivers(options.waivers) if options.waivers else None
     if waiver_file is not None:
-        outcome = apply_waivers(results, waiver_file, args.as_of or today_utc())
-        for line in outcome.warnings():
-            print(f"ecrscan: warning: {line}", file=sys.stderr)
-    if _records_history(args):
-        with history.open_history(args.db) as connection:
-            scan_id, _ = history.record(connection, results)
-        print(f"ecrscan: recorded as scan {scan_id} in the history database", file=sys.stderr)
-    return results
-
-
-def _records_history(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "history", False) or getattr(args, "db", None))
+        today = options.as_of or today_utc()
+        check_rules(waiver_file, known_controls, today, options.max_waiver_days)
+    if options.record_history:
+        with history.open_history(options.history_db):
+            pass
+    return AuditTrail(options, waiver_file)
 
 
 def _days(text: str) -> int:

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from scanner.cli.options import config_from
+from scanner.config import load_config
 from scanner.engines.opa_bundle import bundle_files, tarball
 from scanner.evaluate.catalog import load_policies, policy_digest
 from scanner.fileio import write_bytes_atomic
@@ -35,7 +35,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root = args.policy_dir or policy_dir()
-    policies, config = load_policies(root), config_from(args)
+    policies, config = load_policies(root), load_config(args.config)
     paths = {path: Path(path).relative_to(root).as_posix() for path in policies.modules}
     entrypoints = [c.entrypoint for c in policies.controls]
     files = bundle_files(

@@ -1,7 +1,6 @@
 """`ecrscan collect`: snapshot an account's ECR estate into a JSON file."""
 
 import argparse
-import json
 import math
 import re
 import sys
@@ -9,6 +8,7 @@ import sys
 from scanner import snapshot as snapshots
 from scanner.cli.options import emit
 from scanner.errors import ExitCode, InputError
+from scanner.text_safety import json_text
 
 
 def register(commands) -> None:
@@ -57,7 +57,9 @@ def add_collection_options(parser: argparse.ArgumentParser) -> None:
     add_account_options(parser)
 
 
-def collect(args: argparse.Namespace) -> dict:
+def collect(args: argparse.Namespace, network: bool = False) -> dict:
+    """The snapshot the collection options ask for; network: a --repository scan also collects
+    the region's network (its VPC controls were asked for)."""
     from scanner.collect import collect_snapshot, open_session
     from scanner.collect.progress import Progress
     from scanner.collect.regions import check_region_names
@@ -65,7 +67,7 @@ def collect(args: argparse.Namespace) -> dict:
 
     # Refuse bad options before any AWS call.
     plan = account_plan(args)
-    selection = repository_selection(args)
+    selection = repository_selection(args, network)
     if args.region:
         check_region_names(args.region)
     check_endpoint_url(args.endpoint_url)
@@ -107,7 +109,7 @@ def _default_region(session) -> str:
 _REPOSITORY_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 
 
-def repository_selection(args: argparse.Namespace):
+def repository_selection(args: argparse.Namespace, network: bool = False):
     """The Selection `--repository` asks for, or None for a full scan."""
     from scanner.collect.targeted import Selection
 
@@ -117,7 +119,6 @@ def repository_selection(args: argparse.Namespace):
     for name in names:
         if not (2 <= len(name) <= 256 and _REPOSITORY_NAME.match(name)):
             raise InputError(f"--repository {name!r} is not an ECR repository name")
-    network = getattr(args, "repository_network", False)
     return Selection(tuple(dict.fromkeys(names)), network=network)
 
 
@@ -210,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         snapshots.save(snapshot, args.output)
     else:
-        emit(json.dumps(snapshot, indent=2, ensure_ascii=False) + "\n", None)
+        emit(json_text(snapshot, indent=2) + "\n", None)  # C1 controls as \\u escapes
     warning = incomplete_warning(snapshot)
     if warning:
         print(warning, file=sys.stderr)

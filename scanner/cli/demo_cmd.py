@@ -9,8 +9,10 @@ import os
 from unittest import mock
 
 from scanner import snapshot as snapshots
+from scanner.cli.audit_trail import AuditTrail
 from scanner.cli.options import add_output_options, emit_all
 from scanner.cli.pipeline import judge
+from scanner.cli.run_options import RunOptions
 from scanner.config import load_config
 from scanner.engines import choose_engine
 from scanner.errors import EcrscanError, ExitCode
@@ -55,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
     policies, config = load_policies(policy_dir()), load_config(demo_config_path())
+    options = RunOptions.from_args(args)
     # The first engine that runs here (--engine auto): regopy, else Go OPA in-process (macOS).
-    results = judge(snapshot, policies, config, args, engine_factory=choose_engine().factory)
-    emit_all(results, args)
+    trail = AuditTrail(options.audit)
+    results = judge(snapshot, policies, config, trail, engine_factory=choose_engine().factory)
+    emit_all(results, options.output)
     return ExitCode.OK

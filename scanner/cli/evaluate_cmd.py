@@ -3,23 +3,22 @@
 import argparse
 
 from scanner import snapshot as snapshots
-from scanner.audit.baseline import apply_baseline, gating
 from scanner.cli import audit_trail, collect_cmd
 from scanner.cli.options import (
     add_evaluation_options,
     add_output_options,
+    catalogue_from,
     check_workers,
     config_from,
-    emit_all,
     engine_from,
     policies_from,
 )
-from scanner.cli.pipeline import judge
+from scanner.cli.pipeline import judge, publish
+from scanner.cli.run_options import RunOptions
 from scanner.clock import utc_now
 from scanner.evaluate.catalog import load_policies
-from scanner.evaluate.results import Results, exit_code, load_results
+from scanner.evaluate.results import load_results
 from scanner.render import RENDERERS
-from scanner.render.incomplete import warn_if_incomplete
 from scanner.resources import policy_dir
 
 
@@ -63,56 +62,50 @@ def register(commands) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    check_workers(args)
-    catalogue = load_policies(args.policy_dir or policy_dir())
-    policies, config = policies_from(args, catalogue), config_from(args)
-    audit_trail.prepare(args, catalogue.ids())
+    options = RunOptions.from_args(args)
+    check_workers(options.engine)
+    catalogue = catalogue_from(options.selection)
+    policies, config = policies_from(options.selection, catalogue), config_from(options.selection)
+    trail = audit_trail.prepare(options.audit, catalogue.ids())
     snapshot = snapshots.load(args.snapshot)
-    return publish(_judge(snapshot, policies, config, args), args)
+    engine_factory = engine_from(options.engine)
+    results = judge(
+        snapshot, policies, config, trail, engine=options.engine, engine_factory=engine_factory
+    )
+    return publish(results, options)
 
 
 def run_report(args: argparse.Namespace) -> int:
+    options = RunOptions.from_args(args)
     results = load_results(args.results)
     judged_with = {c["id"] for c in results.controls}
-    audit_trail.prepare(args, load_policies(policy_dir()).ids() | judged_with)
-    return publish(audit_trail.finish(results, args), args)
+    trail = audit_trail.prepare(options.audit, load_policies(policy_dir()).ids() | judged_with)
+    return publish(trail.finish(results), options)
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    check_workers(args)
-    catalogue = load_policies(args.policy_dir or policy_dir())
-    policies, config = policies_from(args, catalogue), config_from(args)  # before AWS calls
+    options = RunOptions.from_args(args)
+    check_workers(options.engine)
+    catalogue = catalogue_from(options.selection)
+    policies = policies_from(options.selection, catalogue)
+    config = config_from(options.selection)  # before AWS calls: a typo costs nothing
+    trail = audit_trail.prepare(options.audit, catalogue.ids())
+    engine_factory = engine_from(options.engine)
     # A --repository scan collects the region's network only when --controls asks for VPC ones.
-    args.repository_network = bool(args.controls) and any(
-        c.resource_type == "vpc" for c in policies.controls
+    network = options.selection.controls is not None and any(
+        c.applies_to("vpc") for c in policies.controls
     )
-    audit_trail.prepare(args, catalogue.ids())
-    snapshot = collect_cmd.collect(args)
+    snapshot = collect_cmd.collect(args, network=network)
     collected = utc_now()
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
-    return publish(_judge(snapshot, policies, config, args, collection_finished_at=collected), args)
-
-
-def _judge(snapshot, policies, config, args, **kwargs) -> Results:
-    return judge(
+    results = judge(
         snapshot,
         policies,
         config,
-        args,
-        engine_factory=engine_from(args),
-        workers=args.workers,
-        **kwargs,
+        trail,
+        engine=options.engine,
+        engine_factory=engine_factory,
+        collection_finished_at=collected,
     )
-
-
-def publish(results: Results, args: argparse.Namespace) -> int:
-    """Every requested format, then the exit code; failures a --baseline knew do not count."""
-    if getattr(args, "baseline", None):
-        apply_baseline(results, args.baseline)
-    emit_all(results, args)
-    incomplete = warn_if_incomplete(results.metadata)
-    if getattr(args, "soft_fail", False):
-        return 0
-    errors_from = args.fail_on if getattr(args, "errors_follow_fail_on", False) else "LOW"
-    return exit_code(gating(results.results), args.fail_on, errors_from, incomplete=incomplete)
+    return publish(results, options)

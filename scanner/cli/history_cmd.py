@@ -7,6 +7,7 @@ from tabulate import tabulate
 
 from scanner.audit import history
 from scanner.cli.options import add_output_options, emit, emit_all
+from scanner.cli.run_options import RunOptions
 from scanner.evaluate.results import STATUSES, load_results
 from scanner.text_safety import for_terminal, json_text, neutralise_log_commands
 
@@ -80,7 +81,7 @@ def _row(scan: history.ScanRow) -> list:
 def run_show(args: argparse.Namespace) -> int:
     with history.open_history(args.db) as connection:
         results = history.load_scan(connection, args.scan_id)
-    emit_all(results, args)
+    emit_all(results, RunOptions.from_args(args).output)
     return 0
 
 

@@ -6,23 +6,22 @@ import sys
 
 from scanner import snapshot as snapshots
 from scanner.audit.suppressions import suppressions_by_resource
-from scanner.cli.evaluate_cmd import publish
+from scanner.cli.audit_trail import AuditTrail
 from scanner.cli.options import (
     add_evaluation_options,
     add_output_options,
+    catalogue_from,
     check_workers,
     config_from,
     engine_from,
-    output_targets,
     policies_from,
 )
-from scanner.cli.pipeline import judge
+from scanner.cli.pipeline import judge, publish
+from scanner.cli.run_options import RunOptions
 from scanner.errors import InputError
-from scanner.evaluate.catalog import load_policies
 from scanner.iac import Settings, load_sources
 from scanner.iac.sources import parse_stack_env
 from scanner.iac.suppressions import check_known
-from scanner.resources import policy_dir
 
 
 def register(commands) -> None:
@@ -76,11 +75,11 @@ def register(commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_workers(args)
-    output_targets(args)  # refuse conflicting outputs before any work
-    config = config_from(args)
-    catalogue = load_policies(args.policy_dir or policy_dir())
-    policies = policies_from(args, catalogue)  # suppressions may name any control, selected or not
+    options = RunOptions.from_args(args)  # refuses conflicting outputs before any work
+    check_workers(options.engine)
+    config = config_from(options.selection)
+    catalogue = catalogue_from(options.selection)  # suppressions may name any control
+    policies = policies_from(options.selection, catalogue)
     if args.account_id is not None and not (
         args.account_id.isdigit() and len(args.account_id) == 12
     ):
@@ -105,11 +104,13 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.save_snapshot:
         snapshots.save(snapshot, args.save_snapshot)
+    engine_factory = engine_from(options.engine)
+    trail = AuditTrail(options.audit)  # iac takes no waivers and keeps no history
     results = judge(
-        snapshot, policies, config, args, engine_factory=engine_from(args), workers=args.workers
+        snapshot, policies, config, trail, engine=options.engine, engine_factory=engine_factory
     )
     results.metadata["sources"] = list(args.paths)
-    code = publish(results, args)
+    code = publish(results, options)
     _warn_unknown_owner(snapshot)
     return code
 

@@ -4,6 +4,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from scanner.cli.run_options import EngineOptions, OutputOptions, SelectionOptions
 from scanner.config import load_config
 from scanner.engines import AUTO, ENGINE_NAMES, OPA_URL_VARIABLE, EngineChoice, choose_engine
 from scanner.errors import InputError
@@ -130,33 +131,13 @@ class _FormatAction(argparse.Action):
         namespace.formats = [*(getattr(namespace, "formats", None) or []), (name, path or None)]
 
 
-def output_targets(args: argparse.Namespace) -> list[tuple[str, str | None]]:
-    """(format, file or None for stdout) per --format; a bare format goes to --output."""
-    specs = getattr(args, "formats", None) or [(args.format, None)]
-    if args.output and any(path for _, path in specs):
-        raise InputError(
-            "--output cannot be combined with --format FORMAT=FILE; name every file in --format"
-        )
-    targets = [(name, path or args.output) for name, path in specs]
-    to_stdout = [name for name, path in targets if path is None]
-    if len(to_stdout) > 1:
-        raise InputError(
-            f"formats {', '.join(to_stdout)} would all go to stdout; give all but one a file "
-            "(--format sarif=results.sarif)"
-        )
-    files = [path for _, path in targets if path is not None]
-    if len(files) != len(set(files)):
-        raise InputError("two formats would be written to the same file; give each its own")
-    return targets
-
-
-def emit_all(results, args: argparse.Namespace) -> None:
+def emit_all(results, output: OutputOptions) -> None:
     """Render the results in every requested format, each to its file or stdout."""
-    for name, path in output_targets(args):
+    for name, path in output.targets:
         if name in _STREAMED:
             emit_chunks(_STREAMED[name](results), path)
         elif name in _DRAWN:
-            emit(RENDERERS[name](results, _display(args, path)), path)
+            emit(RENDERERS[name](results, _display(output, path)), path)
         else:
             emit(RENDERERS[name](results), path)
 
@@ -165,11 +146,9 @@ def emit_all(results, args: argparse.Namespace) -> None:
 _DRAWN = {"table", "framework", "cost"}
 
 
-def _display(args: argparse.Namespace, path: str | None) -> display.Display:
+def _display(output: OutputOptions, path: str | None) -> display.Display:
     return display.choose(
-        to_terminal=path is None and sys.stdout.isatty(),
-        wide=getattr(args, "wide", False),
-        no_color=getattr(args, "no_color", False),
+        to_terminal=path is None and sys.stdout.isatty(), wide=output.wide, no_color=output.no_color
     )
 
 
@@ -215,15 +194,13 @@ def add_gate_option(group) -> None:
     )
 
 
-def policies_from(args: argparse.Namespace, catalogue: PolicySet | None = None) -> PolicySet:
+def policies_from(selection: SelectionOptions, catalogue: PolicySet | None = None) -> PolicySet:
     """The controls --controls, --skip-controls and --min-severity leave to run."""
-    if args.controls is not None and not _ids(args.controls):
-        raise InputError("--controls names no control; leave it out to run every control")
-    policies = catalogue or load_policies(args.policy_dir or policy_dir())
-    selected = policies.select(_ids(args.controls))
-    skipped = set(_ids(getattr(args, "skip_controls", None)))
+    policies = catalogue or load_policies(selection.policy_dir or policy_dir())
+    selected = policies.select(selection.controls)
+    skipped = set(selection.skip_controls)
     policies.select(sorted(skipped))  # an unknown id to skip is a typo: refuse it the same way
-    floor = SEVERITIES.index(getattr(args, "min_severity", None) or "LOW")
+    floor = SEVERITIES.index(selection.min_severity)
     controls = tuple(
         c
         for c in selected.controls
@@ -234,42 +211,50 @@ def policies_from(args: argparse.Namespace, catalogue: PolicySet | None = None) 
     return PolicySet(selected.modules, controls)
 
 
-def _ids(text: str | None) -> list[str]:
-    return [i.strip() for i in (text or "").split(",") if i.strip()]
+def catalogue_from(selection: SelectionOptions) -> PolicySet:
+    """Every control of the policy directory, selected or not (waivers and suppressions may
+    name any of them)."""
+    return load_policies(selection.policy_dir or policy_dir())
 
 
-def config_from(args: argparse.Namespace):
-    return load_config(args.config)
+def config_from(selection: SelectionOptions):
+    return load_config(selection.config)
 
 
-def engine_from(args: argparse.Namespace):
+def engine_from(engine: EngineOptions):
     """The factory of the engine --engine (and --opa-url, --opa-no-upload) chose."""
-    return engine_choice(args).factory
+    choice = engine_choice(engine)
+    if engine.opa_url and choice.name != "opa":
+        # auto takes an embedded engine first: say so, never ignore the flag in silence.
+        print(
+            f"ecrscan: note: --engine auto chose {choice.name}; --opa-url is used only when no "
+            "embedded engine is installed (--engine opa to evaluate on that server)",
+            file=sys.stderr,
+        )
+    return choice.factory
 
 
-def engine_choice(args: argparse.Namespace) -> EngineChoice:
-    if args.opa_url and args.engine in ("regopy", "opa-embedded"):
-        raise InputError(f"--opa-url is only used with --engine opa (or auto), not {args.engine}")
-    upload = not getattr(args, "opa_no_upload", False)
-    choice = choose_engine(args.engine, opa_url=args.opa_url, upload=upload)
-    if not upload and choice.name != "opa":
+def engine_choice(engine: EngineOptions) -> EngineChoice:
+    if engine.opa_url and engine.name in ("regopy", "opa-embedded"):
+        raise InputError(f"--opa-url is only used with --engine opa (or auto), not {engine.name}")
+    choice = choose_engine(engine.name, opa_url=engine.opa_url, upload=engine.upload)
+    if not engine.upload and choice.name != "opa":
         raise InputError(
             "--opa-no-upload is only used with --engine opa: the server serves the bundle "
-            f"(`ecrscan bundle`); --engine {args.engine} chose {choice.name}"
+            f"(`ecrscan bundle`); --engine {engine.name} chose {choice.name}"
         )
     return choice
 
 
-def check_workers(args: argparse.Namespace) -> None:
-    if args.workers < 1:
-        raise InputError("--workers must be at least 1")
-    if getattr(args, "processes", False):
+def check_workers(engine: EngineOptions) -> None:
+    """Refuse --processes where it cannot run, before any work."""
+    if engine.processes:
         if not shards.fork_available():
             raise InputError("--processes needs fork, which this platform lacks; drop it")
-        engine = engine_choice(args).name
-        if engine != "regopy":
+        name = engine_choice(engine).name
+        if name != "regopy":
             raise InputError(
-                f"--processes runs the embedded engine (regopy), not {engine}; drop it or use "
+                f"--processes runs the embedded engine (regopy), not {name}; drop it or use "
                 "--engine regopy"
             )
 

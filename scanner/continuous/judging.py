@@ -5,13 +5,12 @@ results file from a re-check carries the same evidence, cost figures and waivers
 `ecrscan scan`.
 """
 
-import argparse
 from collections import Counter
 from typing import Any
 
-from scanner.audit.waivers import MAX_WAIVER_DAYS
 from scanner.cli import audit_trail
 from scanner.cli.pipeline import judge
+from scanner.cli.run_options import AuditOptions
 from scanner.collect import ClientFactory, collect_snapshot
 from scanner.collect.accounts import AccountPlan
 from scanner.collect.targeted import Selection
@@ -34,15 +33,7 @@ def collect_and_judge(
 ) -> tuple[dict[str, Any], Results]:
     policies = load_policies(policy_dir())
     config = load_config(settings.config)
-    args = argparse.Namespace(
-        waivers=settings.waivers,
-        as_of=None,
-        max_waiver_days=MAX_WAIVER_DAYS,
-        history=False,
-        db=None,
-        processes=False,
-    )
-    audit_trail.prepare(args, policies.ids())
+    trail = audit_trail.prepare(AuditOptions(waivers=settings.waivers), policies.ids())
     snapshot = collect_snapshot(
         clients.session,
         regions,
@@ -51,7 +42,7 @@ def collect_and_judge(
         selection=selection,
         accounts=accounts,
     )
-    return snapshot, judge(snapshot, policies, config, args)
+    return snapshot, judge(snapshot, policies, config, trail)
 
 
 def export_to_hub(clients: ClientFactory, results: Results, home_region: str) -> ExportReport:
