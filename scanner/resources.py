@@ -16,5 +16,9 @@ def snapshot_schema_path() -> Path:
     return Path(str(resources.files("scanner.snapshot") / "schema.json"))
 
 
+def results_schema_path() -> Path:
+    return Path(str(resources.files("scanner.evaluate") / "results_schema.json"))
+
+
 def demo_config_path() -> Path:
     return Path(str(resources.files("scanner.demo") / "config.yaml"))

@@ -23,6 +23,9 @@ CONTROL = {
 }
 
 
+POLICY_DIGEST, SNAPSHOT_DIGEST = "sha256:" + "a" * 64, "sha256:" + "d" * 64
+
+
 def _results(*statuses, evaluated_at="2026-11-28T09:00:00+00:00"):
     results = [
         Result(
@@ -47,11 +50,18 @@ def _results(*statuses, evaluated_at="2026-11-28T09:00:00+00:00"):
         "tool": {"name": "ecrscan", "version": "0.1.0"},
         "evaluated_at": evaluated_at,
         "snapshot": {"collected_at": "2026-11-28T08:59:00+00:00", "account_id": "111122223333"},
-        "policy_digest": "sha256:abc",
+        "policy_digest": POLICY_DIGEST,
         "evidence": {
+            "tool": {"name": "ecrscan", "version": "0.1.0"},
+            "policy_digest": POLICY_DIGEST,
+            "config_digest": "sha256:" + "c" * 64,
+            "snapshot_digest": SNAPSHOT_DIGEST,
             "accounts": ["111122223333", "444455556666"],
             "regions": ["eu-west-1", "us-east-1"],
-            "snapshot_digest": "sha256:def",
+            "collection": {"started_at": None, "finished_at": "2026-11-28T08:59:00Z"},
+            "evaluation": {"started_at": evaluated_at, "finished_at": evaluated_at},
+            "controls": [CONTROL["id"]],
+            "results": len(statuses),
         },
         "controls": [CONTROL],
     }
@@ -72,7 +82,7 @@ def test_round_trip_keeps_every_field(tmp_path):
     assert row.accounts == ["111122223333", "444455556666"]
     assert row.regions == ["eu-west-1", "us-east-1"]
     assert row.counts == {"FAIL": 1, "PASS": 1, "WAIVED": 1, "ERROR": 1}
-    assert (row.policy_digest, row.snapshot_digest) == ("sha256:abc", "sha256:def")
+    assert (row.policy_digest, row.snapshot_digest) == (POLICY_DIGEST, SNAPSHOT_DIGEST)
 
 
 def test_the_same_results_are_recorded_once(tmp_path):

@@ -32,6 +32,7 @@ def test_wheel_ships_policies_schema_and_demo_config(tmp_path):
         assert f"scanner/{rego.relative_to(ROOT).as_posix()}" in names
     assert "scanner/snapshot/schema.json" in names
     assert "scanner/demo/config.yaml" in names
+    assert "scanner/evaluate/results_schema.json" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "ecrscan = scanner.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))

@@ -165,7 +165,7 @@ def test_merge_update_replaces_cells_and_drops_a_deleted_repository(account, tmp
 
 def test_merge_update_refuses_other_policies(account, tmp_path, capsys):
     full = _scan(tmp_path, "full.json")
-    full["metadata"]["policy_digest"] = "sha256:other"
+    full["metadata"]["policy_digest"] = "sha256:" + "f" * 64  # another set of policies
     (tmp_path / "full.json").write_text(json.dumps(full))
     _scan(tmp_path, "recheck.json", "--repository", "team/api")
     argv = ["merge", str(tmp_path / "full.json"), "--update", str(tmp_path / "recheck.json")]

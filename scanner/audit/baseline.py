@@ -10,6 +10,7 @@ cell the baseline had as ERROR is marked the same way. The exit code counts only
 import dataclasses
 from pathlib import Path
 
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.results import Result, Results, load_results
 
 KIND = "baseline"
@@ -40,7 +41,7 @@ def apply_baseline(results: Results, path: str | Path) -> Results:
                 exception={"kind": KIND, "reason": f"already failing in baseline {path}"},
             )
             marked += 1
-    results.metadata["baseline"] = {"file": str(path), "known_failures": marked}
+    results_metadata.record(results, "baseline", {"file": str(path), "known_failures": marked})
     return results
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.clock import utc_now
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.results import Results
 
 
@@ -64,7 +65,7 @@ def attach_evidence(
         "controls": [c["id"] for c in results.controls],
         "results": len(results.results),
     }
-    metadata["evidence"] = evidence
+    results_metadata.record(results, "evidence", evidence)
     return evidence
 
 

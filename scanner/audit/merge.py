@@ -11,6 +11,7 @@ twice) is refused too: which verdict would be the right one?
 import json
 
 from scanner.errors import InputError
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.results import Result, Results
 
 # What must be the same in every shard, and how to name it when it is not.
@@ -96,7 +97,7 @@ def _merged_metadata(shards: list[tuple[str, Results]]) -> dict:
         e for _, shard in shards for e in shard.metadata.get("snapshot_errors") or ()
     ]
     metadata["shards"] = [shard_summary(path, shard) for path, shard in shards]
-    return metadata
+    return results_metadata.start(metadata)
 
 
 def shard_summary(path: str, shard: Results) -> dict:

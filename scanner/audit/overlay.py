@@ -12,6 +12,7 @@ refuses such shards.
 
 from scanner.audit.merge import canonical, shard_summary
 from scanner.errors import InputError
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.results import Result, Results
 
 # The continuous mode overlays every re-check onto one file: keep the summaries of the latest
@@ -76,7 +77,7 @@ def _metadata(base: Results, update: Results, label: str) -> dict:
     metadata["evaluated_at"] = max(
         str(base.metadata.get("evaluated_at") or ""), str(update.metadata.get("evaluated_at") or "")
     )
-    return metadata
+    return results_metadata.start(metadata)
 
 
 def _summary(update: Results, label: str) -> dict:

@@ -10,6 +10,7 @@ and a PASS needs no excuse.
 import dataclasses
 from typing import Any
 
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.documents import declared_id, vpc_arn
 from scanner.evaluate.results import Results
 
@@ -47,5 +48,5 @@ def apply_suppressions(results: Results, suppressions: SuppressionMap) -> Result
                 exception={"kind": "suppression", "reason": reason},
             )
             applied += 1
-    results.metadata["suppressions"] = {"applied": applied}
+    results_metadata.record(results, "suppressions", {"applied": applied})
     return results

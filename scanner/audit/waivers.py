@@ -25,6 +25,7 @@ import yaml
 
 from scanner import strict_yaml
 from scanner.errors import InputError
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.results import Result, Results
 from scanner.fileio import read_text
 
@@ -186,14 +187,18 @@ def apply_waivers(results: Results, waiver_file: WaiverFile, today: dt.date) -> 
     outcome = WaiverOutcome(
         [_entry(w, tallies[w.number], today, evaluated) for w in waiver_file.waivers]
     )
-    results.metadata["waivers"] = {
-        "file": waiver_file.source,
-        "digest": waiver_file.digest,
-        "as_of": today.isoformat(),
-        "rule": "a waiver applies through its expiry date (UTC), inclusive",
-        "entries": outcome.entries,
-        "stale": [e["waiver"] for e in outcome.stale],
-    }
+    results_metadata.record(
+        results,
+        "waivers",
+        {
+            "file": waiver_file.source,
+            "digest": waiver_file.digest,
+            "as_of": today.isoformat(),
+            "rule": "a waiver applies through its expiry date (UTC), inclusive",
+            "entries": outcome.entries,
+            "stale": [e["waiver"] for e in outcome.stale],
+        },
+    )
     return outcome
 
 

@@ -19,6 +19,7 @@ from scanner.cli.options import (
 from scanner.cli.pipeline import judge, publish
 from scanner.cli.run_options import RunOptions
 from scanner.errors import InputError
+from scanner.evaluate.metadata import record
 from scanner.iac import Settings, load_sources
 from scanner.iac.sources import parse_stack_env
 from scanner.iac.suppressions import check_known
@@ -109,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     results = judge(
         snapshot, policies, config, trail, engine=options.engine, engine_factory=engine_factory
     )
-    results.metadata["sources"] = list(args.paths)
+    record(results, "sources", list(args.paths))
     code = publish(results, options)
     _warn_unknown_owner(snapshot)
     return code

@@ -19,6 +19,7 @@ from scanner.config import Config
 from scanner.cost.view import cost_view
 from scanner.evaluate.catalog import PolicySet
 from scanner.evaluate.evaluator import EngineFactory, evaluate_snapshot
+from scanner.evaluate.metadata import record
 from scanner.evaluate.results import Results, exit_code
 from scanner.render.incomplete import warn_if_incomplete
 
@@ -44,7 +45,7 @@ def judge(
         processes=engine.processes,
     )
     apply_suppressions(results, suppressions_by_resource(snapshot))
-    results.metadata["cost"] = cost_view(snapshot, config.policy_data())  # for --format cost
+    record(results, "cost", cost_view(snapshot, config.policy_data()))  # for --format cost
     return trail.finish(
         results,
         snapshot=snapshot,

@@ -10,6 +10,7 @@ from scanner.clock import utc_now
 from scanner.config import Config
 from scanner.engines.base import Engine, EngineError, Verdict
 from scanner.evaluate import documents, shards
+from scanner.evaluate import metadata as results_metadata
 from scanner.evaluate.catalog import SEVERITIES, Control, PolicySet, policy_digest
 from scanner.evaluate.memo import MemoisingEngine, control_reads
 from scanner.evaluate.results import RESULTS_FORMAT, VERDICT_STATUSES, Result, Results
@@ -206,30 +207,32 @@ def _gap_results(snapshot: dict[str, Any], controls: Sequence[Control]) -> Itera
 
 
 def _metadata(snapshot: dict[str, Any], policies: PolicySet, config: Config, engine: str) -> dict:
-    return {
-        "format": RESULTS_FORMAT,
-        "tool": {"name": "ecrscan", "version": __version__},
-        "engine": engine,
-        "evaluated_at": utc_now(),
-        "snapshot": {
-            key: snapshot[key]
-            for key in (
-                "schema_version",
-                "collected_at",
-                "account_id",
-                "partition",
-                "caller_arn",
-                "regions",
-            )
+    return results_metadata.start(
+        {
+            "format": RESULTS_FORMAT,
+            "tool": {"name": "ecrscan", "version": __version__},
+            "engine": engine,
+            "evaluated_at": utc_now(),
+            "snapshot": {
+                key: snapshot[key]
+                for key in (
+                    "schema_version",
+                    "collected_at",
+                    "account_id",
+                    "partition",
+                    "caller_arn",
+                    "regions",
+                )
+            }
+            # Which (account, region) pairs were judged: merge refuses shards that overlap.
+            | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
+            "snapshot_errors": snapshot["errors"],
+            **_selection(snapshot),
+            "config": config.policy_data(),
+            "policy_digest": policy_digest(policies.modules),
+            "controls": [c.summary() for c in policies.controls],
         }
-        # Which (account, region) pairs were judged: merge refuses shards that overlap.
-        | {"scopes": sorted([s["account_id"], s["region"]] for s in snapshot["inventory"])},
-        "snapshot_errors": snapshot["errors"],
-        **_selection(snapshot),
-        "config": config.policy_data(),
-        "policy_digest": policy_digest(policies.modules),
-        "controls": [c.summary() for c in policies.controls],
-    }
+    )
 
 
 def _in_scope(policies: PolicySet, snapshot: dict[str, Any]) -> PolicySet:

@@ -113,6 +113,12 @@ def _parse(document: Any) -> Results:
         raise ValueError(f"metadata.format is not {RESULTS_FORMAT!r}")
     if not isinstance(metadata.get("controls"), list):
         raise ValueError("metadata.controls is missing")
+    from scanner.evaluate import metadata as sections  # it type-checks against Results
+
+    found = sections.problems(metadata)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise ValueError(f"{found[0]}{more}")
     results = [_result(item) for item in document["results"]]
     return Results(metadata, results)
 
