@@ -33,8 +33,10 @@ lint: $(STAMP)  ## ruff, pinned in pyproject.toml
 bench: $(STAMP)  ## measure collection (moto on loopback) and evaluation at scale; minutes
 	$(BIN)/python -m bench
 
-docs: $(STAMP)  ## regenerate the controls table in README.md from the METADATA blocks
+docs: $(STAMP)  ## regenerate the generated docs: controls table, configuration, bench figures
 	$(BIN)/python -m scanner.catalog_docs README.md
+	$(BIN)/python -m scanner.config_parameters docs/configuration.md
+	$(BIN)/python -m bench.report
 
 LAMBDA_ARCH ?= arm64
 lambda: $(STAMP)  ## build the Lambda package for deploy/*.yaml (build/lambda/; LAMBDA_ARCH=arm64|x86_64)

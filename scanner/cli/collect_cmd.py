@@ -123,7 +123,7 @@ def repository_selection(args: argparse.Namespace, network: bool = False):
 
 
 def add_retry_options(group) -> None:
-    """Retry budget, timeouts and deadline; README "Retries, timeouts and the deadline"."""
+    """Retry budget, timeouts and deadline; docs/usage.md "Retries, timeouts and the deadline"."""
     from scanner.collect.retry_defaults import (
         CONNECT_TIMEOUT,
         MAX_ATTEMPTS,
