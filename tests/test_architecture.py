@@ -13,8 +13,8 @@ SCANNER = ROOT / "scanner"
 
 # Neutral modules anyone may import: they import only each other.
 NEUTRAL = {
-    "__init__", "__version__", "errors", "clock", "text_safety", "fileio", "resources", "strict_yaml",
-    "input_kinds", "signals", "config", "config_parameters",
+    "__init__", "__version__", "errors", "clock", "text_safety", "fileio", "resources",
+    "strict_yaml", "input_kinds", "signals", "config", "config_parameters",
 }  # fmt: skip
 LAYERS = {
     "collect": 0, "demo": 0,
