@@ -89,3 +89,12 @@ def test_a_registry_filed_under_another_account_is_error():
     registry = [r for r in results if r.resource_type == "registry"]
     assert registry and {r.status for r in registry} == {"ERROR"}
     assert ACCOUNT in registry[0].reason
+
+
+def test_an_inventory_account_the_snapshot_did_not_scan_is_error_everywhere():
+    def foreign(snapshot):
+        snapshot["accounts"] = ["444455556666"]  # the collector's list of accounts it entered
+
+    cells = _cells(snapshot_factory.repository_record("team/api"), mutate=foreign)
+    assert {c.status for c in cells.values()} == {"ERROR"}
+    assert all("not among the accounts it says it scanned" in c.reason for c in cells.values())

@@ -10,6 +10,7 @@ that field turn into ERROR, never PASS. A resource filed under the wrong account
 wrong for every control: it gets a `problem` and ERROR in every cell.
 """
 
+import dataclasses
 import datetime as dt
 import functools
 from typing import Any
@@ -55,6 +56,23 @@ def misfiled(arn: Any, account: str, region: str) -> str | None:
         f"the snapshot files {arn} under account {account} in {region}: it names account "
         f"{arn_account} in {arn_region}, so the snapshot contradicts itself"
     )
+
+
+def unlisted_account(snapshot: dict[str, Any], account: str) -> str | None:
+    """Why an inventory entry's account contradicts the snapshot's list of the accounts it
+    scanned (a collector's snapshot says which it entered), or None."""
+    listed = snapshot.get("accounts")
+    if listed is None or account in listed:
+        return None
+    return (
+        f"the snapshot holds an inventory entry for account {account}, which is not among the "
+        f"accounts it says it scanned ({', '.join(listed) or 'none'}): it contradicts itself"
+    )
+
+
+def unjudgeable(resource: Any, problem: str) -> Any:
+    """The resource, marked so that every control gives ERROR with the problem as reason."""
+    return resource if resource.problem else dataclasses.replace(resource, problem=problem)
 
 
 def _policy_errors(record: dict[str, Any], texts: dict[str, tuple[str, str]]) -> dict[str, Any]:

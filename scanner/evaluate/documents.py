@@ -85,11 +85,15 @@ def resources(
     pushers = [] if origin == "iac" else (policy_data or {}).get("pushers") or []
     index = _index(snapshot, pushers)
     for scope in snapshot["inventory"]:
-        yield from _repositories(scope, collected_at, origin, collected_until)
-        yield from _registry(scope, partition, origin)
-        yield from _vpcs(scope, partition, origin)
-        if index is not None:
-            yield from _consumers(index, scope, collected_at, origin)
+        unlisted = consistency.unlisted_account(snapshot, scope["account_id"])
+        in_scope = [
+            _repositories(scope, collected_at, origin, collected_until),
+            _registry(scope, partition, origin),
+            _vpcs(scope, partition, origin),
+            _consumers(index, scope, collected_at, origin) if index is not None else (),
+        ]
+        for found in in_scope:
+            yield from (consistency.unjudgeable(r, unlisted) for r in found) if unlisted else found
     if index is not None:
         yield from _pushers(index, pushers, origin)
 
