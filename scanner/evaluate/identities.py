@@ -59,14 +59,21 @@ def _role(index: SnapshotIndex, kind: str, name: str, account: str, by: str) -> 
         return base | {"state": "not-scanned"}
     if role is None:
         return base | {"state": "missing"}
-    return base | {
-        "state": "found",
-        "arn": role["Arn"],
-        "instanceProfileArn": name if by == "profile" else None,
-        "policies": _policies(index, owner, role),
-        "boundary": _boundary(index, owner, role),
-        "trust": role.get("AssumeRolePolicyDocument"),
-    }
+    # Planned: a role whose name the deploy generates has a stand-in ARN (scanner.iac.iam_records)
+    # that conditions on aws:PrincipalArn must not be decided against.
+    unknown_arn = {"arnUnknown": role["arnUnknown"]} if role.get("arnUnknown") else {}
+    return (
+        base
+        | unknown_arn
+        | {
+            "state": "found",
+            "arn": role["Arn"],
+            "instanceProfileArn": name if by == "profile" else None,
+            "policies": _policies(index, owner, role),
+            "boundary": _boundary(index, owner, role),
+            "trust": role.get("AssumeRolePolicyDocument"),
+        }
+    )
 
 
 def _unknown_role(identity: dict[str, Any], account: str) -> dict[str, Any]:

@@ -62,9 +62,7 @@ class SnapshotIndex:
         key = (*where, file)
         if key not in self.networks:
             entry = self.entries.get(where)
-            self.networks[key] = (
-                None if entry is None else _region_network(entry["network"], file)
-            )
+            self.networks[key] = None if entry is None else _region_network(entry["network"], file)
         return self.networks[key]
 
     # -- IAM --------------------------------------------------------------------------------

@@ -17,7 +17,11 @@ naming it. The live scan (`ecrscan scan`) judges such roles with every document.
 from typing import Any
 
 REFERENCE = "https://docs.aws.amazon.com/aws-managed-policy/latest/reference/{name}.html"
-_PULL = ["ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer"]
+_PULL = [
+    "ecr:GetAuthorizationToken",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:GetDownloadUrlForLayer",
+]
 _READ = [
     *_PULL,
     "ecr:GetRepositoryPolicy",
@@ -30,7 +34,12 @@ _READ = [
     "ecr:ListTagsForResource",
     "ecr:DescribeImageScanFindings",
 ]
-_PUSH = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]
+_PUSH = [
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+]
 
 
 def _allow(actions: list[str]) -> dict[str, Any]:
@@ -91,7 +100,10 @@ POLICIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "AdministratorAccess": (
         "v1",
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+        },
     ),
 }
 

@@ -47,7 +47,9 @@ def document(value: Any, what: str) -> Any:
 
 
 def role_record(role_arn: str, name: str, path: Any, trust: Any, source: dict) -> dict[str, Any]:
+    stand_in = role_arn.split(":", 5)[-1].startswith("role/iac:")
     return {
+        **({"arnUnknown": "the role's name is generated when it is created"} if stand_in else {}),
         "Arn": role_arn,
         "RoleName": name,
         "Path": _path(path),

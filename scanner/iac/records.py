@@ -62,7 +62,8 @@ def resource_id(file: str, kind: str, name: str) -> str:
     """The identity of a resource a source declares, in every result: its source, never a line.
 
     `iac:<file>#<kind>/<name>`: the file as the run names it (relative to the working directory
-    when under it), the kind (repository, vpc, registry) and the Terraform address or
+    when under it), the kind (repository, vpc, registry, ecs-service, lambda-function; iam-role
+    and iam-policy in stand-in ARNs) and the Terraform address or
     CloudFormation logical id (for a registry, its region). `%` and `#` in the file are written
     %25 and %23, so the first `#` ends the file and distinct sources never share an id.
     """

@@ -73,6 +73,10 @@ def route(context: Context, resource: Resource) -> None:
             context.scope.network_errors["routeTables"] = context.error(
                 resource, "RouteTableId", table_id
             )
+        elif resource.get("NatGatewayId") is not None:  # a consumer's way out, unknown
+            context.scope.network_errors["natGateways"] = context.error(
+                resource, "RouteTableId", table_id
+            )
         return
     found = context.table(table_id)
     if found is None:

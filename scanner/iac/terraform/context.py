@@ -1,10 +1,11 @@
 """What every Terraform resource family reads: where an instance lives, what it links to.
 
 One Context serves one plan. The family modules (ecr, registry, security_groups, network,
-endpoints) take it with each instance; it answers the region and account of an instance, the id
-a resource will have, the ids an argument points at (through the configuration's references,
-as ids of planned resources are unknown until apply), and keeps what the families share: the
-repositories, VPCs, route tables, endpoints and security groups built so far.
+endpoints, iam, consumers) take it with each instance; it answers the region and account of an
+instance, the id a resource will have, the ids an argument points at (through the
+configuration's references, as ids of planned resources are unknown until apply), and keeps what
+the families share: the repositories, VPCs, route tables, endpoints, security groups and IAM
+roles built so far.
 """
 
 import re

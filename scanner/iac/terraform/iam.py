@@ -93,9 +93,9 @@ def _inline_blocks(context: Context, instance: Instance, record: dict) -> None:
         return
     for index, block in enumerate(blocks_of(blocks)):
         name = instance.value("inline_policy", index, "name")
-        if not isinstance(block, dict) or not (block.get("name") or block.get("policy")):
-            if not isinstance(name, Unknown):
-                continue  # the empty block the provider plans for a role without any
+        empty = not isinstance(block, dict) or not (block.get("name") or block.get("policy"))
+        if empty and not isinstance(name, Unknown):
+            continue  # the empty block the provider plans for a role without any
         label = name if isinstance(name, str) and name else f"inline_policy[{index}]"
         policy = iam_records.document(
             instance.value("inline_policy", index, "policy"), f"{instance.address}.inline_policy"
@@ -133,7 +133,9 @@ def _roles(context: Context, instance: Instance, name: str) -> list[dict] | Unkn
     value = instance.value(name)
     if isinstance(value, Unknown):
         return value
-    names = {value} if isinstance(value, str) else {v for v in blocks_of(value) if isinstance(v, str)}
+    names = (
+        {value} if isinstance(value, str) else {v for v in blocks_of(value) if isinstance(v, str)}
+    )
     return [r for r in context.roles.values() if r["RoleName"] in names or r["Arn"] in names]
 
 

@@ -213,6 +213,8 @@ def route(context: Context, instance: Instance) -> None:
     if isinstance(tables, Unknown):
         if _may_be_internet(planned):
             context.scope(instance).network_errors["routeTables"] = context.error(tables)
+        elif "NatGatewayId" in planned:  # a consumer's way out through a NAT gateway, unknown
+            context.scope(instance).network_errors["natGateways"] = context.error(tables)
         return
     found = _table(context, tables)
     if found is not None:  # else a route table this source does not manage
