@@ -236,9 +236,13 @@ json_values = st.recursive(
 @cache
 def _originals() -> dict[str, Any]:
     template = yaml_reader.load(TEMPLATE.read_text(), "template.yaml")
+    consumers = yaml_reader.load((DATA / "consumers.yaml").read_text(), "consumers.yaml")
     return {
         "plan.json": json.loads(PLAN.read_text()),
         "template.json": json.loads(json.dumps(template)),
+        # ECS services, task definitions, Lambda functions, IAM roles and policies, NAT gateways
+        "consumers-plan.json": json.loads((DATA / "terraform/consumers/plan.json").read_text()),
+        "consumers-template.json": json.loads(json.dumps(consumers)),
     }
 
 
@@ -262,7 +266,15 @@ TEXT_DAMAGE = st.sampled_from(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 @given(
-    name=st.sampled_from(["plan.json", "template.json", "template.yaml"]),
+    name=st.sampled_from(
+        [
+            "plan.json",
+            "template.json",
+            "template.yaml",
+            "consumers-plan.json",
+            "consumers-template.json",
+        ]
+    ),
     mutations=st.lists(st.tuples(st.integers(min_value=0), json_values), max_size=3),
     damage=TEXT_DAMAGE,
     region=st.sampled_from([[], ["--region", "eu-west-1"]]),
@@ -270,7 +282,7 @@ TEXT_DAMAGE = st.sampled_from(
 def test_mutated_sources_through_the_cli_never_crash(
     capsys, tmp_path_factory, name, mutations, damage, region
 ):
-    document = _originals()["template.json" if name.startswith("template") else name]
+    document = _originals()["template.json" if name.startswith("template.") else name]
     for choice, value in mutations:
         paths = _paths(document)
         document = _replace(document, paths[choice % len(paths)], value)

@@ -25,6 +25,7 @@ from scanner.iac.cloudformation import yaml_reader
 from scanner.resources import policy_dir
 
 DATA = Path(__file__).parent / "data" / "iac"
+CONSUMERS_PLAN = DATA / "terraform" / "consumers" / "plan.json"
 ACCOUNT = "123456789012"
 SETTINGS = Settings(account_id=ACCOUNT, region="eu-west-1")
 PROFILE = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -40,10 +41,14 @@ json_values = st.recursive(
 
 @cache
 def _originals() -> dict[str, Any]:
+    """The repository estate and the consumer estate (ECS, Lambda, IAM), as plan and template."""
     template = yaml_reader.load((DATA / "template.yaml").read_text(), "template.yaml")
+    consumers = yaml_reader.load((DATA / "consumers.yaml").read_text(), "consumers.yaml")
     return {
         "plan.json": json.loads((DATA / "plan.json").read_text()),
         "template.json": json.loads(json.dumps(template)),  # intrinsics as plain Fn:: objects
+        "consumers-plan.json": json.loads(CONSUMERS_PLAN.read_text()),
+        "consumers-template.json": json.loads(json.dumps(consumers)),
     }
 
 
@@ -85,7 +90,9 @@ def _load(name: str, document: Any) -> dict | None:
 
 @PROFILE
 @given(
-    name=st.sampled_from(["plan.json", "template.json"]),
+    name=st.sampled_from(
+        ["plan.json", "template.json", "consumers-plan.json", "consumers-template.json"]
+    ),
     mutations=st.lists(st.tuples(st.integers(min_value=0), json_values), min_size=1, max_size=3),
 )
 def test_a_damaged_plan_or_template_never_crashes_the_adapter(name, mutations):
@@ -113,7 +120,16 @@ def test_a_damaged_plan_or_template_never_crashes_the_adapter(name, mutations):
                         "AWS::EC2::Subnet",
                         "AWS::EC2::VPCEndpoint",
                         "AWS::EC2::RouteTable",
+                        "AWS::EC2::NatGateway",
                         "AWS::KMS::Key",
+                        "AWS::ECS::Service",
+                        "AWS::ECS::TaskDefinition",
+                        "AWS::ECS::Cluster",
+                        "AWS::Lambda::Function",
+                        "AWS::IAM::Role",
+                        "AWS::IAM::Policy",
+                        "AWS::IAM::ManagedPolicy",
+                        "AWS::IAM::RolePolicy",
                     ]
                 )
                 | st.text(max_size=10)
@@ -144,6 +160,15 @@ def test_random_templates_never_crash_the_adapter(resources):
                         "aws_vpc",
                         "aws_vpc_endpoint",
                         "aws_subnet",
+                        "aws_nat_gateway",
+                        "aws_ecs_service",
+                        "aws_ecs_task_definition",
+                        "aws_lambda_function",
+                        "aws_iam_role",
+                        "aws_iam_policy",
+                        "aws_iam_role_policy",
+                        "aws_iam_role_policy_attachment",
+                        "aws_iam_policy_attachment",
                     ]
                 )
                 | st.text(max_size=10),

@@ -143,12 +143,17 @@ _effect(st) := "Deny" if {
 	lower(st.Effect) == "deny"
 }
 
-# The labels of policies whose document could not be read.
+# The labels of policies whose document could not be read, with why where the
+# document says ({"parseError": ...}: not JSON, or known only after apply).
 _unreadable(policies) := {label |
 	some p in policies
 	not _readable(p)
-	label := p.label
+	label := concat("", [p.label, _why_unreadable(p)])
 }
+
+_why_unreadable(p) := concat("", [" (", p.document.parseError, ")"]) if {
+	is_string(p.document.parseError)
+} else := ""
 
 _readable(p) if {
 	is_object(p.document)

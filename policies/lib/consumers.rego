@@ -30,11 +30,21 @@ where(img) := concat("", ["account ", img.registryId, ", ", img.region]) if {
 
 # The ERROR verdict when the consumer's own description could not be read in
 # full (a task definition, or the function): its image list is incomplete.
-collection_error := outcome.errors_of(input.errors, ["taskDefinitions", "function"])
+# Planned infrastructure (ecrscan iac) adds the account and region its source
+# does not tell: every consumer control needs both.
+collection_error := outcome.errors_of(input.errors, ["taskDefinitions", "function", "account", "region"])
 
 incomplete if input.errors.taskDefinitions != null
 
 incomplete if input.errors.function != null
+
+incomplete if input.errors.account != null
+
+incomplete if input.errors.region != null
+
+# How a reason says a resource was not among what was judged: a live scan did
+# not collect it, or planned infrastructure does not declare it (it may exist).
+outside := "not declared in the IaC sources" if input.origin == "iac" else := "not in the scan"
 
 ecr_images := [img |
 	some img in input.images

@@ -28,6 +28,8 @@ def suppressions_by_resource(snapshot: dict[str, Any]) -> SuppressionMap:
         for record in (scope.get("network") or {}).get("vpcs") or []:
             vpc_id = record["vpc"]["VpcId"]
             _add(found, declared_id(record) or vpc_arn(partition, region, account, vpc_id), record)
+        for record in scope.get("consumers") or []:
+            _add(found, declared_id(record) or record["arn"], record)
     return found
 
 

@@ -46,6 +46,8 @@ _ENDPOINT_FIELDS = (
     "RouteTableIds",
 )
 _NETWORK_ERRORS = ("vpcs", "subnets", "routeTables", "vpcEndpoints", "natGateways")
+# The consumer's own errors that leave its pulls' way out undecided.
+_CONSUMER_NETWORK_ERRORS = ("containerInstances", "networkConfiguration")
 
 
 def consumer_documents(
@@ -74,7 +76,7 @@ def _document(
         },
         "images": [image_document(index, image) for image in derived["images"]],
         "identities": [identities.resolve(index, i, account) for i in derived["identities"]],
-        "network": _network(index, (account, region), consumer),
+        "network": _network(index, (account, region), consumer, origin),
         "errors": consumer["errors"],
     }
 
@@ -180,17 +182,26 @@ def _cache_rule(index: SnapshotIndex, where: tuple[str, str], name: str) -> dict
 # Where the pulls leave from
 
 
-def _network(index: SnapshotIndex, where: tuple[str, str], consumer: dict[str, Any]) -> dict:
+def _network(
+    index: SnapshotIndex, where: tuple[str, str], consumer: dict[str, Any], origin: str
+) -> dict:
     declared = consumer["derived"]["network"]
-    network = index.network(where) or RegionNetwork(listed=False)
+    file = (consumer.get("source") or {}).get("file")  # a planned consumer's own source
+    network = index.network(where, file) or RegionNetwork(listed=False)
     errors = {k: v for k, v in network.errors.items() if k in _NETWORK_ERRORS}
-    if "containerInstances" in consumer["errors"]:
-        errors["containerInstances"] = consumer["errors"]["containerInstances"]
+    for key in _CONSUMER_NETWORK_ERRORS:
+        if key in consumer["errors"]:
+            errors[key] = consumer["errors"][key]
+    locations = [_location(network, place, origin) for place in _places(consumer)]
+    for location in locations:  # planned VPCs: what only apply tells about their routes
+        for key, error in network.vpc_errors.get(str(location["VpcId"]), {}).items():
+            if key in _NETWORK_ERRORS:
+                errors.setdefault(key, error)
     return {
         "pullsFrom": declared.get("pullsFrom"),
         "launchType": declared.get("launchType"),
         "assignPublicIp": declared.get("assignPublicIp"),
-        "locations": [_location(network, place) for place in _places(consumer)],
+        "locations": locations,
         "errors": errors,
     }
 
@@ -215,7 +226,7 @@ def _places(consumer: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _location(network: RegionNetwork, place: dict[str, Any]) -> dict[str, Any]:
+def _location(network: RegionNetwork, place: dict[str, Any], origin: str) -> dict[str, Any]:
     subnet = network.subnets.get(str(place["SubnetId"]))
     if subnet is None:
         return place | {"found": False, "VpcId": None, "routeTable": None, "vpcEndpoints": []}
@@ -223,7 +234,7 @@ def _location(network: RegionNetwork, place: dict[str, Any]) -> dict[str, Any]:
     return place | {
         "found": True,
         "VpcId": subnet.get("VpcId"),
-        "routeTable": None if table is None else _table(network, table),
+        "routeTable": None if table is None else _table(network, table, origin),
         "vpcEndpoints": [
             {f: e[f] for f in _ENDPOINT_FIELDS if f in e}
             for e in network.endpoints.get(subnet.get("VpcId", ""), [])
@@ -231,27 +242,30 @@ def _location(network: RegionNetwork, place: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _table(network: RegionNetwork, table: dict[str, Any]) -> dict[str, Any]:
+def _table(network: RegionNetwork, table: dict[str, Any], origin: str) -> dict[str, Any]:
     """A route table's id and routes, each NAT gateway route with the gateway it names."""
     routes = []
     for route in table.get("Routes") or ():
-        routes.append(route | _nat(network, route.get("NatGatewayId")))
+        routes.append(route | _nat(network, route.get("NatGatewayId"), origin))
     return {"RouteTableId": table.get("RouteTableId"), "Routes": routes}
 
 
-def _nat(network: RegionNetwork, gateway_id: Any) -> dict[str, Any]:
+def _nat(network: RegionNetwork, gateway_id: Any, origin: str) -> dict[str, Any]:
     """{"natGateway": the gateway, with the routes of its own subnet's table}, for a NAT route:
-    a NAT gateway reaches the internet only from a subnet that routes to an internet gateway."""
+    a NAT gateway reaches the internet only from a subnet that routes to an internet gateway.
+    A gateway planned infrastructure does not declare may exist: unknown, never missing."""
     if not gateway_id:
         return {}
     if network.nat_gateways is None:
         return {"natGateway": None}
     gateway = network.nat_gateways.get(gateway_id)
+    if gateway is None and origin == "iac":
+        return {"natGateway": None}
     if gateway is None:
         return {"natGateway": {"NatGatewayId": gateway_id, "State": "missing"}}
     subnet = network.subnets.get(str(gateway.get("SubnetId")))
     table = None if subnet is None else network.table_of(subnet)
     return {
-        "natGateway": gateway
+        "natGateway": {k: v for k, v in gateway.items() if k != "source"}
         | {"subnetRoutes": None if table is None else table.get("Routes") or []}
     }

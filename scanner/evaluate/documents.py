@@ -111,11 +111,12 @@ def _consumers(
     for consumer, document in consumer_documents(index, scope, collected_at, origin):
         yield Resource(
             resource_type=consumer["kind"],
-            resource_id=consumer["arn"],
+            resource_id=declared_id(consumer) or consumer["arn"],
             name=consumer["name"],
             account_id=scope["account_id"],
             region=scope["region"],
             document=document,
+            source=consumer.get("source"),
         )
 
 

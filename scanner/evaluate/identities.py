@@ -4,7 +4,9 @@ A role is joined from the snapshot's IAM section of its own account: its inline 
 default version of each attached managed policy, its permissions boundary and its trust policy,
 each labelled the way a reason names it ("AmazonECSTaskExecutionRolePolicy", "inline policy
 pull"). `state` says whether the role was found: found, missing (the account was read and has
-no such role), not-scanned (the account's IAM is not in the snapshot) or failed (errors).
+no such role), not-scanned (the account's IAM is not in the snapshot), undeclared (planned
+infrastructure, `ecrscan iac`, names a role its sources do not declare: it may well exist) or
+failed (errors; for planned infrastructure also a role ARN known only after apply, `arn`).
 """
 
 from typing import Any
@@ -20,6 +22,8 @@ def role_account(arn: str, default: str) -> str:
 def resolve(index: SnapshotIndex, identity: dict[str, Any], account: str) -> dict[str, Any]:
     """The document form of one identity from a consumer's derived.identities."""
     kind = identity.get("kind")
+    if isinstance(identity.get("error"), dict):  # planned: which role, only apply tells
+        return _unknown_role(identity, account)
     if kind == "execution-role":
         return _role(index, "execution-role", str(identity.get("arn")), account, by="arn")
     if kind == "container-instance-role":
@@ -48,18 +52,40 @@ def _role(index: SnapshotIndex, kind: str, name: str, account: str, by: str) -> 
     roles = index.roles(owner)
     if base["errors"]:
         return base | {"state": "failed"}
+    role = None if roles is None else _find(roles, name, by)
+    if role is None and index.origin == "iac":
+        return base | {"state": "undeclared"}  # it may exist: the sources do not say
     if roles is None:
         return base | {"state": "not-scanned"}
-    role = _find(roles, name, by)
     if role is None:
         return base | {"state": "missing"}
-    return base | {
-        "state": "found",
-        "arn": role["Arn"],
-        "instanceProfileArn": name if by == "profile" else None,
-        "policies": _policies(index, owner, role),
-        "boundary": _boundary(index, owner, role),
-        "trust": role.get("AssumeRolePolicyDocument"),
+    # Planned: a role whose name the deploy generates has a stand-in ARN (scanner.iac.iam_records)
+    # that conditions on aws:PrincipalArn must not be decided against.
+    unknown_arn = {"arnUnknown": role["arnUnknown"]} if role.get("arnUnknown") else {}
+    return (
+        base
+        | unknown_arn
+        | {
+            "state": "found",
+            "arn": role["Arn"],
+            "instanceProfileArn": name if by == "profile" else None,
+            "policies": _policies(index, owner, role),
+            "boundary": _boundary(index, owner, role),
+            "trust": role.get("AssumeRolePolicyDocument"),
+        }
+    )
+
+
+def _unknown_role(identity: dict[str, Any], account: str) -> dict[str, Any]:
+    return {
+        "kind": identity.get("kind"),
+        "arn": str(identity.get("arn")),
+        "account": account,
+        "policies": [],
+        "boundary": None,
+        "trust": None,
+        "errors": {"arn": identity["error"]},
+        "state": "failed",
     }
 
 

@@ -23,6 +23,8 @@ class RegionNetwork:
     endpoints: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # vpc -> endpoints
     nat_gateways: dict[str, dict[str, Any]] | None = None
     errors: dict[str, Any] = field(default_factory=dict)
+    # Planned infrastructure: what each VPC's judgement needs but only apply tells (by VpcId).
+    vpc_errors: dict[str, dict[str, Any]] = field(default_factory=dict)
     listed: bool = True  # False when the VPCs could not be listed
 
     def table_of(self, subnet: dict[str, Any]) -> dict[str, Any] | None:
@@ -35,10 +37,11 @@ class RegionNetwork:
 class SnapshotIndex:
     def __init__(self, snapshot: dict[str, Any]):
         self.partition = snapshot["partition"]
+        self.origin = snapshot.get("origin", "aws")  # "iac": planned infrastructure
         self.iam: dict[str, dict[str, Any]] = snapshot.get("iam") or {}
         self.entries: dict[Where, dict[str, Any]] = {}
         self.repositories: dict[tuple[str, str, str], dict[str, Any]] = {}
-        self.networks: dict[Where, RegionNetwork] = {}
+        self.networks: dict[tuple[str, str, str | None], RegionNetwork | None] = {}
         for entry in snapshot["inventory"]:
             where = (entry["account_id"], entry["region"])
             self.entries[where] = entry
@@ -50,12 +53,17 @@ class SnapshotIndex:
 
     # -- network --------------------------------------------------------------------------
 
-    def network(self, where: Where) -> RegionNetwork | None:
-        """The region's network, or None when the region is not in the snapshot."""
-        if where not in self.networks:
+    def network(self, where: Where, file: str | None = None) -> RegionNetwork | None:
+        """The region's network, or None when the region is not in the snapshot.
+
+        With `file` (a consumer an IaC source declares), only what that source declares: ids of
+        planned resources are Terraform addresses or logical ids, unique within one source only.
+        """
+        key = (*where, file)
+        if key not in self.networks:
             entry = self.entries.get(where)
-            self.networks[where] = None if entry is None else _region_network(entry["network"])
-        return self.networks[where]
+            self.networks[key] = None if entry is None else _region_network(entry["network"], file)
+        return self.networks[key]
 
     # -- IAM --------------------------------------------------------------------------------
 
@@ -92,14 +100,21 @@ class SnapshotIndex:
         return section.get("errors") or {}
 
 
-def _region_network(network: dict[str, Any]) -> RegionNetwork:
+def _region_network(network: dict[str, Any], file: str | None) -> RegionNetwork:
     found = RegionNetwork(
         errors=dict(network.get("errors") or {}), listed=network["vpcs"] is not None
     )
     gateways = network.get("natGateways")
-    found.nat_gateways = None if gateways is None else {g["NatGatewayId"]: g for g in gateways}
+    found.nat_gateways = (
+        None
+        if gateways is None
+        else {g["NatGatewayId"]: g for g in gateways if _declared_in(g, file)}
+    )
     endpoints: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for vpc in network["vpcs"] or ():
+        if not _declared_in(vpc, file):
+            continue
+        found.vpc_errors[vpc["vpc"]["VpcId"]] = vpc.get("errors") or {}
         for subnet in vpc["subnets"]:
             found.subnets[subnet["SubnetId"]] = subnet
         for table in vpc["routeTables"]:
@@ -111,3 +126,9 @@ def _region_network(network: dict[str, Any]) -> RegionNetwork:
         endpoints[vpc["vpc"]["VpcId"]] += vpc["vpcEndpoints"]
     found.endpoints = dict(endpoints)
     return found
+
+
+def _declared_in(record: dict[str, Any], file: str | None) -> bool:
+    """Live records, and planned ones of the source `file` (every one when file is None)."""
+    source = record.get("source")
+    return file is None or not isinstance(source, dict) or source.get("file") == file

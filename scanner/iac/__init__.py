@@ -13,7 +13,7 @@ from typing import Any
 from scanner import snapshot as snapshots
 from scanner.errors import InputError
 from scanner.fileio import read_text
-from scanner.iac import cloudformation, terraform
+from scanner.iac import cloudformation, consumer_records, terraform
 from scanner.iac.cloudformation import yaml_reader
 from scanner.iac.parsing import Parsed, parse
 from scanner.iac.records import Estate
@@ -50,6 +50,7 @@ def load_sources(
             _load_source(source.path, estate, source.settings, skip, notes)
     if not estate.scopes and not notes:
         raise InputError("no Terraform plan or CloudFormation template in the paths given")
+    consumer_records.settle_lookups(estate)  # across sources: a repository another one creates
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     snapshot = estate.snapshot(moment.isoformat().replace("+00:00", "Z"))
     snapshots.validate(snapshot, source="snapshot built from the IaC sources")

@@ -62,7 +62,8 @@ def resource_id(file: str, kind: str, name: str) -> str:
     """The identity of a resource a source declares, in every result: its source, never a line.
 
     `iac:<file>#<kind>/<name>`: the file as the run names it (relative to the working directory
-    when under it), the kind (repository, vpc, registry) and the Terraform address or
+    when under it), the kind (repository, vpc, registry, ecs-service, lambda-function; iam-role
+    and iam-policy in stand-in ARNs) and the Terraform address or
     CloudFormation logical id (for a registry, its region). `%` and `#` in the file are written
     %25 and %23, so the first `#` ends the file and distinct sources never share an id.
     """
@@ -86,6 +87,8 @@ class Scope:
     repositories: dict[str, dict[str, Any]] = field(default_factory=dict)  # by resource id
     vpcs: dict[str, dict[str, Any]] = field(default_factory=dict)  # by resource id
     network_errors: dict[str, dict[str, str]] = field(default_factory=dict)
+    nat_gateways: list[dict[str, Any]] = field(default_factory=list)
+    consumers: list[dict[str, Any]] = field(default_factory=list)  # services and functions
 
     def __post_init__(self) -> None:
         self.registry = self.registry or empty_registry(self.account_id)
@@ -101,6 +104,9 @@ class Estate:
     def __init__(self, partition: str = "aws"):
         self.partition = partition
         self.scopes: dict[tuple[str, ...], Scope] = {}
+        self.iam: dict[str, Any] = {}  # account -> iam_records.AccountIam
+        # The repositories (record ids) the sources create: no image is in them before apply.
+        self.planned_repositories: set[str] = set()
 
     def scope(self, account_id: str, region: str, file: str) -> Scope:
         bound = UNKNOWN in (account_id, region)
@@ -128,7 +134,7 @@ class Estate:
             "regions": sorted({s.region for s in scopes}),
             "errors": [],
             "inventory": [_region_inventory(s) for s in scopes],
-        }
+        } | ({"iam": {a: self.iam[a].section() for a in sorted(self.iam)}} if self.iam else {})
 
 
 def _region_inventory(scope: Scope) -> dict[str, Any]:
@@ -140,8 +146,10 @@ def _region_inventory(scope: Scope) -> dict[str, Any]:
         "repositories": list(scope.repositories.values()),
         "network": {
             "vpcs": [finish_vpc(v) for v in scope.vpcs.values()],
+            "natGateways": scope.nat_gateways,
             "errors": scope.network_errors,
         },
+        "consumers": scope.consumers,
         "errors": {},
     }
 

@@ -10,6 +10,11 @@
 #   scan is ERROR; an image from another registry (Docker Hub, public ECR) is
 #   not checked and makes the verdict N/A when nothing else fails; a
 #   repository under a pull-through cache prefix is filled on first pull.
+#   Planned infrastructure (ecrscan iac) reads no registry: an image in a
+#   repository the same change creates does not exist yet, and any other
+#   image's existence is live state, so both are N/A, saying which; an
+#   invalid reference still fails, and an image a Terraform data source read
+#   at plan time passes.
 # related_resources:
 #   - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-error-codes.html
 #   - https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_DescribeImages.html
@@ -71,7 +76,7 @@ _archived(img) if {
 	img.imageDetail.imageStatus in {"ARCHIVED", "ACTIVATING"}
 }
 
-_lookups := {"found", "missing", "no-repository", "not-scanned", "not-ecr", "failed"}
+_lookups := {"found", "missing", "no-repository", "not-scanned", "not-ecr", "failed", "planned", "unverified"}
 
 _looked_up(img) if img.lookup in _lookups
 
@@ -109,6 +114,25 @@ _unchecked contains text if {
 	img.lookup == "not-ecr"
 	img.registry != "invalid"
 	text := concat("", [img.uri, " (", img.registry, ", outside ECR)"])
+}
+
+# Planned infrastructure (ecrscan iac): images are live state.
+_unchecked contains text if {
+	some img in _images
+	img.lookup == "planned"
+	text := concat("", [
+		consumers.image_text(img), " does not exist yet (repository ", img.repositoryName,
+		" is created by the same IaC change: nothing is pushed to it before it is applied)",
+	])
+}
+
+_unchecked contains text if {
+	some img in _images
+	img.lookup == "unverified"
+	text := concat("", [
+		consumers.image_text(img), " (whether it is in ", img.repositoryName,
+		" is live state, which ecrscan iac does not read: ecrscan doctor checks it)",
+	])
 }
 
 _unchecked contains text if {

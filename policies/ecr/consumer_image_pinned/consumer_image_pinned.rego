@@ -9,6 +9,9 @@
 #   each image by digest, or by a tag of an ECR repository whose mutability
 #   makes that tag immutable (IMMUTABLE, or a *_WITH_EXCLUSION setting that
 #   covers it). A tag in another registry can always move and fails.
+#   Planned infrastructure (ecrscan iac) whose cluster or service name only
+#   apply tells cannot be matched against name patterns: ERROR, unless its
+#   tags select it.
 # related_resources:
 #   - https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
 #   - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability
@@ -111,7 +114,7 @@ _unknown contains text if {
 	not _by_digest(img)
 	img.registry == "ecr"
 	not _known_mutability(img)
-	text := concat("", [_tag_text(img), ": the mutability of ", img.repositoryName, " (", consumers.where(img), ") is not in the scan"])
+	text := concat("", [_tag_text(img), ": the mutability of ", img.repositoryName, " (", consumers.where(img), ") is ", consumers.outside])
 }
 
 _pinned contains text if {
@@ -131,6 +134,9 @@ _pinned contains text if {
 
 verdict := consumers.collection_error if {
 	consumers.incomplete
+} else := outcome.errors_of(input.errors, ["name"]) if {
+	not _selected
+	outcome.errors_of(input.errors, ["name"])
 } else := {"status": "N/A", "reason": concat("", [
 	input.consumer.name, " is not selected by production_consumers (", selector.describe(_selector), ")",
 ])} if {

@@ -12,7 +12,10 @@
 #   another region or another registry needs the NAT gateway or the internet
 #   gateway. A default route to anything else (transit gateway, firewall
 #   appliance, peering) is ERROR: where it leads is outside the scan. Lambda
-#   functions pull through the Lambda service and are N/A.
+#   functions pull through the Lambda service and are N/A. Planned
+#   infrastructure (ecrscan iac) is judged against the subnets, route tables,
+#   endpoints and NAT gateways its source declares: a subnet or NAT gateway it
+#   does not declare, or an EC2-hosted service's instances, are ERROR.
 # related_resources:
 #   - https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html
 #   - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cannot-pull-image.html
@@ -136,7 +139,7 @@ _internet(loc) := {"status": "unknown", "text": "its route table is unknown"} if
 ])} if {
 	some r in _defaults(loc)
 	not _decidable(r)
-} else := {"status": "unknown", "text": concat("", ["NAT gateway ", r.NatGatewayId, " is not in the scan"])} if {
+} else := {"status": "unknown", "text": concat("", ["NAT gateway ", r.NatGatewayId, " is ", consumers.outside])} if {
 	some r in _defaults(loc)
 	is_string(r.NatGatewayId)
 	r.natGateway == null
@@ -206,7 +209,12 @@ _via_alone(loc) := concat("", [" (instance ", loc.InstanceId, ")"]) if is_string
 
 _endpoints_ok(loc) if count(_endpoint_gaps(loc)) == 0
 
-_location(loc) := {"status": "FAIL", "reason": concat("", [_where(loc), ": the subnet does not exist"])} if {
+_location(loc) := {"status": "ERROR", "reason": concat("", [
+	_where(loc), ": the subnet is not declared in the IaC sources, so its route table is unknown",
+])} if {
+	loc.found == false
+	input.origin == "iac"
+} else := {"status": "FAIL", "reason": concat("", [_where(loc), ": the subnet does not exist"])} if {
 	loc.found == false
 } else := {"status": "FAIL", "reason": concat("", [
 	_where(loc), ": ", outcome.join(", ", _remote), " cannot be pulled: ", _internet(loc).text,
@@ -251,7 +259,7 @@ _undecided := {v.reason | some v in _verdicts; v.status == "ERROR"}
 
 _passing := {v.reason | some v in _verdicts; v.status == "PASS"}
 
-_network_errors := ["vpcs", "subnets", "routeTables", "vpcEndpoints", "natGateways", "containerInstances"]
+_network_errors := ["vpcs", "subnets", "routeTables", "vpcEndpoints", "natGateways", "containerInstances", "networkConfiguration"]
 
 verdict := consumers.collection_error if {
 	consumers.incomplete

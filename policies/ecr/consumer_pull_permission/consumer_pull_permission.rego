@@ -13,7 +13,11 @@
 #   function's image is read by the Lambda service: the repository policy must
 #   grant lambda.amazonaws.com (and, across accounts, the function's account)
 #   as AWS documents. A condition that cannot be decided offline, such as
-#   aws:SourceVpce, makes the verdict ERROR naming the key.
+#   aws:SourceVpce, makes the verdict ERROR naming the key. Planned
+#   infrastructure (ecrscan iac) is judged on the roles and policies its
+#   sources declare: a role, repository or managed policy they do not declare
+#   (beyond the AWS managed policies that grant a pull), or a document known
+#   only after apply, is ERROR naming it.
 # related_resources:
 #   - https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html
 #   - https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-policy-examples.html
@@ -134,8 +138,12 @@ _usable_role(identity) if {
 
 _role_state(identity) := _about(identity, "", {"status": "FAIL", "reason": "the role does not exist"}) if {
 	identity.state == "missing"
-} else := _about(identity, "", outcome.errors_of(identity.errors, ["authorizationDetails"])) if {
+} else := _about(identity, "", outcome.errors_of(identity.errors, ["authorizationDetails", "arn"])) if {
 	identity.state == "failed"
+} else := _about(identity, "", {"status": "ERROR", "reason": concat("", [
+	"the role is not declared in the IaC sources, so its policies are unknown (the live scan judges it)",
+])}) if {
+	identity.state == "undeclared"
 } else := _about(identity, "", {"status": "ERROR", "reason": concat("", [
 	"the IAM roles of account ", identity.account, " are not in the snapshot (scan that account)",
 ])})
@@ -146,7 +154,15 @@ _trust_verdict(identity, verdict) := {"status": "FAIL", "reason": concat("", [
 	verdict.status == "FAIL"
 } else := verdict
 
-_role_request(identity, action, resource, mode) := access.role_request(identity.arn, identity.account, action, resource, mode)
+_role_request(identity, action, resource, mode) := object.union(object.remove(request, ["context"]), {
+	"context": object.remove(request.context, ["aws:principalarn"]),
+}) if {
+	# A role whose name is generated when it is created (ecrscan iac) has no
+	# ARN yet: a condition on aws:PrincipalArn is undecided, never decided
+	# against the stand-in the snapshot names it by.
+	is_string(identity.arnUnknown)
+	request := access.role_request(identity.arn, identity.account, action, resource, mode)
+} else := access.role_request(identity.arn, identity.account, action, resource, mode)
 
 _role_pull(identity, img, action) := verdict if {
 	not _repository_policy_known(img)
@@ -201,14 +217,20 @@ _resource_only(img) := {"policies": [], "boundary": null, "resourcePolicy": _rep
 _service_request(identity, img, action) := {
 	"action": action,
 	"resource": img.repositoryArn,
-	"context": object.union(access.secure, {
-		"aws:sourcearn": identity.functionArn, "aws:sourceaccount": input.account_id,
+	"context": object.union(object.union(access.secure, _source_arn(identity)), {
+		"aws:sourceaccount": input.account_id,
 		"aws:principalisawsservice": "true", "aws:principalservicename": "lambda.amazonaws.com",
 	}),
 	"callers": [{"type": "Service", "value": "lambda.amazonaws.com"}],
 	"specific": [{"type": "Service", "value": "lambda.amazonaws.com"}],
 	"mode": "resource",
 }
+
+# A function whose name the deploy generates (ecrscan iac) has no ARN yet: a
+# condition on aws:SourceArn is then undecided, never decided against a guess.
+_source_arn(identity) := {"aws:sourcearn": identity.functionArn} if {
+	is_string(identity.functionArn)
+} else := {}
 
 _account_request(img, action) := {
 	"action": action,
@@ -239,7 +261,7 @@ _repository_policy(img) := null if {
 _unknown_policy(img) := outcome.error(img.repository.errors.repositoryPolicy) if {
 	img.repository.errors.repositoryPolicy != null
 } else := {"status": "ERROR", "reason": concat("", [
-	"the policy of repository ", img.repositoryName, " (", consumers.where(img), ") is not in the scan",
+	"the policy of repository ", img.repositoryName, " (", consumers.where(img), ") is ", consumers.outside,
 ])}
 
 # ---------------------------------------------------------------------------
@@ -270,6 +292,9 @@ verdict := consumers.collection_error if {
 	consumers.incomplete
 } else := {"status": "N/A", "reason": concat("", ["the ", consumers.noun, " pulls nothing from an ECR repository"])} if {
 	count(_images) == 0
+} else := outcome.errors_of(input.errors, ["containerInstances"]) if {
+	count(_identities) == 0
+	outcome.errors_of(input.errors, ["containerInstances"])
 } else := {"status": "N/A", "reason": "no container instance is registered in the cluster: nothing pulls yet"} if {
 	count(_identities) == 0
 } else := {"status": "FAIL", "reason": outcome.join("; ", _failing)} if {

@@ -10,7 +10,9 @@
 #   or tagPatternList pattern matching some tag) matches the image decides;
 #   sinceImagePushed and sinceImagePulled compare the age with countNumber
 #   days, imageCountMoreThan counts the newer images the rule selects; an
-#   expire or transition (archive) action fails the image.
+#   expire or transition (archive) action fails the image. Planned
+#   infrastructure (ecrscan iac) holds no images: N/A, except an image a
+#   Terraform data source read at plan time, judged by its push time.
 # related_resources:
 #   - https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html
 #   - https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html
@@ -227,6 +229,13 @@ _outcomes := {o |
 
 _texts(status) := {t | some o in _outcomes; o.status == status; t := o.text}
 
+# Planned infrastructure: ECR images whose existence ecrscan iac cannot see.
+_planned_images := {t |
+	some img in consumers.ecr_images
+	img.lookup in {"planned", "unverified"}
+	t := consumers.image_text(img)
+}
+
 _outside := {t |
 	some img in consumers.ecr_images
 	img.lookup in {"not-scanned", "failed"}
@@ -239,6 +248,14 @@ verdict := consumers.collection_error if {
 	count(_texts("FAIL")) > 0
 } else := {"status": "ERROR", "reason": outcome.join("; ", _texts("ERROR") | _outside)} if {
 	count(_texts("ERROR") | _outside) > 0
+} else := {"status": "N/A", "reason": concat("", [
+	"whether a lifecycle rule would expire ", outcome.join(", ", _planned_images),
+	" turns on the images in its repository, which are live state that ecrscan iac does not read",
+	" (the live scan judges it)",
+])} if {
+	count(_judged) == 0
+	input.origin == "iac"
+	count(_planned_images) > 0
 } else := {"status": "N/A", "reason": concat("", ["the ", consumers.noun, " runs no image found in an ECR repository of the scan"])} if {
 	count(_judged) == 0
 } else := {"status": "PASS", "reason": outcome.join("; ", _texts("PASS"))} if {

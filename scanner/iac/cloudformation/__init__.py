@@ -5,13 +5,22 @@ names: --account-id and --region fill AWS::AccountId and AWS::Region, and whatev
 them stays unknown without. An endpoint is judged as it will be once created, available.
 
 One module per resource family, each with its STEPS: (resource type, function) in the order
-they must run. A new family (ECS, Lambda) is a new module added to STEPS here.
+they must run: repositories and the network first, then IAM, then the consumers (ECS
+services, Lambda functions) that link to all three. A new family is a new module added here.
 """
 
 from typing import Any
 
 from scanner.errors import InputError
-from scanner.iac.cloudformation import ecr, endpoints, network, registry, security_groups
+from scanner.iac.cloudformation import (
+    consumers,
+    ecr,
+    endpoints,
+    iam,
+    network,
+    registry,
+    security_groups,
+)
 from scanner.iac.cloudformation.context import Context, Resource
 from scanner.iac.records import UNKNOWN, Estate
 from scanner.iac.settings import Settings
@@ -22,6 +31,8 @@ STEPS = (
     *security_groups.STEPS,
     *network.STEPS,
     *endpoints.STEPS,
+    *iam.STEPS,
+    *consumers.STEPS,
 )
 
 
@@ -38,7 +49,7 @@ def load(template: dict[str, Any], where: str, estate: Estate, settings: Setting
         if not isinstance(template.get(section) or {}, dict):
             raise InputError(f"{where}: the template's {section} is not an object")
     scope = estate.scope(settings.account_id or UNKNOWN, settings.region or UNKNOWN, where)
-    context = Context(template, where, settings, scope)
+    context = Context(template, where, settings, scope, estate)
     by_type: dict[str, list[Resource]] = {}
     for resource in context.resources():
         by_type.setdefault(str(resource.type), []).append(resource)

@@ -6,12 +6,13 @@ deploy); the family modules take the Context with each resource.
 """
 
 import json
+import re
 from typing import Any
 
 from scanner.errors import InputError
 from scanner.iac import records, suppressions
 from scanner.iac.cloudformation.intrinsics import Intrinsics, first_unknown, physical_id
-from scanner.iac.records import CLOUDFORMATION, Scope, Unknown
+from scanner.iac.records import CLOUDFORMATION, Estate, Scope, Unknown
 from scanner.iac.settings import Settings
 
 
@@ -33,8 +34,11 @@ class Resource:
 
 
 class Context:
-    def __init__(self, template: dict[str, Any], where: str, settings: Settings, scope: Scope):
+    def __init__(
+        self, template: dict[str, Any], where: str, settings: Settings, scope: Scope, estate: Estate
+    ):
         self.where = where
+        self.estate = estate  # the run's: IAM sections and created repositories span sources
         self.intrinsics = Intrinsics(template, where, settings)
         self.lines = getattr(template["Resources"], "lines", {})
         self.scope = scope
@@ -45,6 +49,7 @@ class Context:
         self.group_errors: dict[str, dict] = {}  # GroupId -> what the deploy alone can tell
         # RouteTableId -> why a route's GatewayId is known only at deploy (network.finish)
         self.unknown_gateways: dict[str, dict] = {}
+        self.roles: dict[str, dict] = {}  # logical id -> IAM role record (iam_records)
 
     def resources(self):
         for logical_id, body in self.template["Resources"].items():
@@ -71,6 +76,22 @@ class Context:
         if found:
             record["suppressions"] = found
 
+    def declared(self, raw: Any, *types: str) -> tuple[str, dict] | None:
+        """(logical id, body) of the resource of this template, of one of `types`, that a raw
+        property names with Ref, Fn::GetAtt or a Fn::Sub of one variable; else None."""
+        logical_id = referenced(raw)
+        body = self.template["Resources"].get(logical_id) if logical_id else None
+        if isinstance(body, dict) and body.get("Type") in types:
+            return logical_id, body
+        return None
+
+    def raw(self, resource: Resource, *path: str) -> Any:
+        """A property as written, before intrinsics are evaluated (None where absent)."""
+        node: Any = resource.body.get("Properties")
+        for step in path:
+            node = node.get(step) if isinstance(node, dict) else None
+        return node
+
     def error(self, resource: Resource, field: str, value: Unknown) -> dict[str, str]:
         return CLOUDFORMATION.error(f"{resource.logical_id}.{field}: {value.message}")
 
@@ -89,6 +110,27 @@ class Context:
             if table is not None:
                 return vpc, table
         return None
+
+
+_SUB_ONE = re.compile(r"^\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}$")
+
+
+def referenced(raw: Any) -> str | None:
+    """The logical id a Ref, Fn::GetAtt or `Fn::Sub: "${Id.Attr}"` names, else None."""
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return None
+    ((function, argument),) = raw.items()
+    if function == "Ref" and isinstance(argument, str):
+        return argument
+    if function == "Fn::GetAtt":
+        first = argument.split(".", 1)[0] if isinstance(argument, str) else None
+        if isinstance(argument, list) and argument and isinstance(argument[0], str):
+            first = argument[0]
+        return first
+    if function == "Fn::Sub" and isinstance(argument, str):
+        match = _SUB_ONE.match(argument)
+        return match.group(1) if match else None
+    return None
 
 
 def tags_of(resource: Resource) -> dict[str, str]:

@@ -30,6 +30,8 @@ def repository(context: Context, resource: Resource) -> None:
     _kms_key(context, resource, record)
     context.suppress(record, resource)
     scope.repositories[record["source"]["id"]] = record
+    # A stack creates what its template declares: empty until something is pushed.
+    context.estate.planned_repositories.add(record["source"]["id"])
 
 
 def _kms_key(context: Context, resource: Resource, record: dict) -> None:

@@ -29,6 +29,14 @@ _NETWORK_TYPES = {
 }
 
 
+# Resources whose Ref is their name (when the template sets it).
+_NAMED_BY = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::ECS::Cluster": "ClusterName",
+    "AWS::Lambda::Function": "FunctionName",
+}
+
+
 def physical_id(logical_id: str, resource_type: str) -> str:
     """The id a network resource gets in the snapshot; controls know gateways by `igw-`."""
     return f"igw-{logical_id}" if resource_type == "AWS::EC2::InternetGateway" else logical_id
@@ -125,6 +133,16 @@ class Intrinsics:
         if resource_type == "AWS::KMS::Alias":  # Ref gives the alias name
             name = self.resolve((resource.get("Properties") or {}).get("AliasName"))
             return name if name is not None else Unknown(f"{logical_id} has no AliasName")
+        if resource_type in _NAMED_BY:  # Ref gives the name, which the deploy may generate
+            name = self._property(resource, _NAMED_BY[resource_type])
+            return (
+                name
+                if name is not None
+                else Unknown(
+                    f"{logical_id} has no {_NAMED_BY[resource_type]}: CloudFormation names it "
+                    "at deploy time"
+                )
+            )
         if resource_type in _NETWORK_TYPES or resource_type == "AWS::EC2::InternetGateway":
             return physical_id(logical_id, resource_type)
         return Unknown(f"Ref {logical_id} is known only at deploy time")
@@ -142,7 +160,37 @@ class Intrinsics:
             return physical_id(logical_id, str(resource.get("Type")))
         if attribute == "CidrBlock" and resource.get("Type") == "AWS::EC2::VPC":
             return self.resolve((resource.get("Properties") or {}).get("CidrBlock"))
+        built = self._built_attribute(resource, attribute)
+        if built is not None:
+            return built
         return Unknown(f"{logical_id}.{attribute} is known only at deploy time")
+
+    def _property(self, resource: dict[str, Any], name: str) -> Any:
+        properties = resource.get("Properties")
+        return self.resolve(properties.get(name)) if isinstance(properties, dict) else None
+
+    def _built_attribute(self, resource: dict[str, Any], attribute: Any) -> Any:
+        """An ARN or URI AWS builds from the name, account and region, when all are known:
+        a repository's Arn and RepositoryUri, a role's Arn."""
+        kind = resource.get("Type")
+        if (kind, attribute) == ("AWS::IAM::Role", "Arn"):
+            name, path = self._property(resource, "RoleName"), self._property(resource, "Path")
+            parts = [self.pseudo["AWS::Partition"], self.pseudo["AWS::AccountId"], name]
+            path = path if isinstance(path, str) and path.startswith("/") else "/"
+            template = "arn:{0}:iam::{1}:role" + path + "{2}"
+        elif kind == "AWS::ECR::Repository" and attribute in ("Arn", "RepositoryUri"):
+            name = self._property(resource, "RepositoryName")
+            parts = [self.pseudo["AWS::AccountId"], self.pseudo["AWS::Region"], name]
+            template = (
+                "{0}.dkr.ecr.{1}." + self.pseudo["AWS::URLSuffix"] + "/{2}"
+                if attribute == "RepositoryUri"
+                else "arn:" + self.pseudo["AWS::Partition"] + ":ecr:{1}:{0}:repository/{2}"
+            )
+        else:
+            return None
+        if not all(isinstance(p, str) and p for p in parts):
+            return None  # a generated name, or an account or region not given
+        return template.format(*parts)
 
     def _sub(self, argument: Any) -> Any:
         text, variables = (argument, {}) if isinstance(argument, str) else [*argument, {}][:2]

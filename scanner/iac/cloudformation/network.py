@@ -1,6 +1,6 @@
 """VPCs, subnets, route tables, routes and associations: what decides a subnet is private."""
 
-from scanner.iac import records
+from scanner.iac import consumer_records, records
 from scanner.iac.cloudformation.context import Context, Resource, tags_of
 from scanner.iac.cloudformation.intrinsics import first_unknown
 from scanner.iac.records import CLOUDFORMATION, UNKNOWN, Unknown
@@ -73,6 +73,10 @@ def route(context: Context, resource: Resource) -> None:
             context.scope.network_errors["routeTables"] = context.error(
                 resource, "RouteTableId", table_id
             )
+        elif resource.get("NatGatewayId") is not None:  # a consumer's way out, unknown
+            context.scope.network_errors["natGateways"] = context.error(
+                resource, "RouteTableId", table_id
+            )
         return
     found = context.table(table_id)
     if found is None:
@@ -118,10 +122,38 @@ def association(context: Context, resource: Resource) -> None:
     )
 
 
+def nat_gateway(context: Context, resource: Resource) -> None:
+    """A NAT gateway, for the consumers whose default route leads to it (DescribeNatGateways)."""
+    subnet_id = resource.get("SubnetId")
+    if not isinstance(subnet_id, str) or not subnet_id:
+        # Which subnet, so whether it reaches an internet gateway, only the deploy tells.
+        unknown = first_unknown(subnet_id) or Unknown("no SubnetId")
+        context.scope.network_errors["natGateways"] = context.error(resource, "SubnetId", unknown)
+        return
+    vpc = next(
+        (
+            v["vpc"]["VpcId"]
+            for v in context.vpcs.values()
+            if any(s["SubnetId"] == subnet_id for s in v["subnets"])
+        ),
+        None,
+    )
+    context.scope.nat_gateways.append(
+        consumer_records.nat_gateway(
+            resource.id,
+            subnet_id,
+            vpc,
+            resource.get("ConnectivityType"),
+            context.source(resource),
+        )
+    )
+
+
 # VPCs before what lives in them; tables before their routes and associations.
 STEPS = (
     ("AWS::EC2::VPC", vpc),
     ("AWS::EC2::Subnet", subnet),
+    ("AWS::EC2::NatGateway", nat_gateway),
     ("AWS::EC2::RouteTable", route_table),
     ("AWS::EC2::Route", route),
     ("AWS::EC2::SubnetRouteTableAssociation", association),

@@ -6,14 +6,23 @@ resource's address, so links stay readable), and a configuration value that only
 becomes an `errors` entry (code UnknownUntilApply) that the controls report as ERROR.
 
 One module per resource family, each with its STEPS: (resource type, function) in the order
-they must run. A new family (ECS, Lambda) is a new module added to STEPS here.
+they must run: repositories and the network first, then IAM, then the consumers (ECS
+services, Lambda functions) that link to all three. A new family is a new module added here.
 """
 
 from typing import Any
 
 from scanner.iac.records import Estate
 from scanner.iac.settings import Settings
-from scanner.iac.terraform import ecr, endpoints, network, registry, security_groups
+from scanner.iac.terraform import (
+    consumers,
+    ecr,
+    endpoints,
+    iam,
+    network,
+    registry,
+    security_groups,
+)
 from scanner.iac.terraform.context import Context
 from scanner.iac.terraform.plan import Plan
 
@@ -23,6 +32,8 @@ STEPS = (
     *security_groups.STEPS,
     *network.STEPS,
     *endpoints.STEPS,
+    *iam.STEPS,
+    *consumers.STEPS,
 )
 
 

@@ -1,10 +1,11 @@
 """What every Terraform resource family reads: where an instance lives, what it links to.
 
 One Context serves one plan. The family modules (ecr, registry, security_groups, network,
-endpoints) take it with each instance; it answers the region and account of an instance, the id
-a resource will have, the ids an argument points at (through the configuration's references,
-as ids of planned resources are unknown until apply), and keeps what the families share: the
-repositories, VPCs, route tables, endpoints and security groups built so far.
+endpoints, iam, consumers) take it with each instance; it answers the region and account of an
+instance, the id a resource will have, the ids an argument points at (through the
+configuration's references, as ids of planned resources are unknown until apply), and keeps what
+the families share: the repositories, VPCs, route tables, endpoints, security groups and IAM
+roles built so far.
 """
 
 import re
@@ -30,6 +31,7 @@ class Context:
         self.group_errors: dict[str, dict] = {}  # GroupId -> what apply alone can tell
         # RouteTableId -> why a route's gateway_id is known only after apply (network.finish)
         self.unknown_gateways: dict[str, dict] = {}
+        self.roles: dict[str, dict] = {}  # address -> IAM role record (scanner.iac.iam_records)
 
     # -- where things are ----------------------------------------------------------------------
 
@@ -124,6 +126,17 @@ class Context:
         if isinstance(value, str):
             return [value] if value else None
         return Unknown(f"{instance.address}: a route target is known only after apply")
+
+    def block_ids(self, instance: Instance, block: str, name: str) -> list[str] | Unknown:
+        """The ids an argument of a nested block names (network_configuration.subnets): its
+        planned value when known, else what its expression references."""
+        value = instance.value(block, 0, name)
+        if not isinstance(value, Unknown):
+            return [v for v in blocks_of(value) if isinstance(v, str)]
+        blocks = instance.expression(block)
+        first = blocks[0] if isinstance(blocks, list) and blocks else None
+        expression = first.get(name) if isinstance(first, dict) else None
+        return self.ids(self.plan.targets_of(instance, expression)) or value
 
     def vpc_for(self, instance: Instance, part: str) -> dict | None:
         ids = self.link(instance, "vpc_id")

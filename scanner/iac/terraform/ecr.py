@@ -25,6 +25,8 @@ def repository(context: Context, instance: Instance) -> None:
     context.suppress(record, instance, tags)
     scope.repositories[record["source"]["id"]] = record
     context.repositories[instance.address] = (scope, record)
+    if instance.created:  # empty until something is pushed after apply
+        context.estate.planned_repositories.add(record["source"]["id"])
 
 
 def _kms_key(context: Context, instance: Instance, record: dict) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from scanner.iac import records
+from scanner.iac import consumer_records, records
 from scanner.iac.records import TERRAFORM, UNKNOWN, Unknown
 from scanner.iac.terraform.context import Context, blocks_of
 from scanner.iac.terraform.plan import Instance
@@ -153,7 +153,34 @@ def _routes_from_references(
             context.unknown_gateways.setdefault(table["RouteTableId"], context.error(value))
         elif str(known).startswith("igw-"):
             targets[str(known)] = "GatewayId"
-    table["Routes"] += [{"State": "active", name: i} for i, name in sorted(targets.items())]
+    table["Routes"] += _paired_routes(instance, targets)
+
+
+def _paired_routes(instance: Instance, targets: dict[str, str]) -> list[dict[str, Any]]:
+    """The planned blocks as routes (their destinations are usually known), each target that
+    only apply tells taken from the references where that is unambiguous: one block leaves
+    the field unknown and one target of its kind is referenced. A target not placed so is a
+    route of its own, without destination."""
+    after = instance.after.get("route")
+    marks = instance.unknown.get("route") if isinstance(instance.unknown, dict) else None
+    by_name: dict[str, list[str]] = {}
+    for target_id, name in sorted(targets.items()):
+        by_name.setdefault(name, []).append(target_id)
+    routes, placed = [], set()
+    if isinstance(after, list) and isinstance(marks, list) and len(after) == len(marks):
+        for block, mark in zip(after, marks, strict=True):
+            if not isinstance(block, dict) or not isinstance(mark, dict):
+                continue
+            route = _known_route(block)
+            for field, name in _ROUTE_TARGETS.items():
+                blocks = [m for m in marks if isinstance(m, dict) and m.get(field) is True]
+                if mark.get(field) is True and len(blocks) == 1 and len(by_name.get(name, [])) == 1:
+                    route[name] = by_name[name][0]
+                    placed.add(route[name])
+            if any(name in route for name in _ROUTE_TARGETS.values()):
+                routes.append(route)
+    unplaced = [{"State": "active", n: i} for i, n in sorted(targets.items()) if i not in placed]
+    return routes + unplaced
 
 
 def _configured_route(context: Context, instance: Instance, block: Any) -> dict[str, Any]:
@@ -186,6 +213,8 @@ def route(context: Context, instance: Instance) -> None:
     if isinstance(tables, Unknown):
         if _may_be_internet(planned):
             context.scope(instance).network_errors["routeTables"] = context.error(tables)
+        elif "NatGatewayId" in planned:  # a consumer's way out through a NAT gateway, unknown
+            context.scope(instance).network_errors["natGateways"] = context.error(tables)
         return
     found = _table(context, tables)
     if found is not None:  # else a route table this source does not manage
@@ -242,6 +271,34 @@ def association(context: Context, instance: Instance) -> None:
     )
 
 
+def nat_gateway(context: Context, instance: Instance) -> None:
+    """A NAT gateway, for the consumers whose default route leads to it (DescribeNatGateways)."""
+    subnets = context.link(instance, "subnet_id")
+    scope = context.scope(instance)
+    if isinstance(subnets, Unknown) or not subnets:
+        # Which subnet, so whether it reaches an internet gateway, only apply tells.
+        unknown = subnets if isinstance(subnets, Unknown) else Unknown("no subnet_id")
+        scope.network_errors["natGateways"] = context.error(unknown)
+        return
+    vpc = next(
+        (
+            v["vpc"]["VpcId"]
+            for _, v in context.vpcs.values()
+            if any(s["SubnetId"] == subnets[0] for s in v["subnets"])
+        ),
+        None,
+    )
+    scope.nat_gateways.append(
+        consumer_records.nat_gateway(
+            context.id_of(instance),
+            subnets[0],
+            vpc,
+            instance.value("connectivity_type"),
+            context.source(instance),
+        )
+    )
+
+
 def _known_route(route: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"State": "active"}
     for field, name in {**_ROUTE_FIELDS, **_ROUTE_TARGETS}.items():
@@ -255,6 +312,7 @@ def _known_route(route: dict[str, Any]) -> dict[str, Any]:
 STEPS = (
     ("aws_vpc", vpc),
     ("aws_subnet", subnet),
+    ("aws_nat_gateway", nat_gateway),
     ("aws_route_table", route_table),
     ("aws_default_route_table", default_route_table),
     ("aws_main_route_table_association", main_association),
