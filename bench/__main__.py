@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
