@@ -98,6 +98,38 @@ def execution_identities(role: Any, kind: str, unknown: dict | None) -> list[dic
     return [{"kind": "none", "launchType": kind}]
 
 
+def service_parts(
+    kind: SourceKind,
+    service: dict[str, Any],
+    definition: tuple | None,
+    identities: list[dict[str, Any]],
+    awsvpc: dict[str, Any],
+    errors: dict[str, Any],
+    who: str,
+) -> dict[str, Any]:
+    """What service_record takes for an ECS service, from either tool: `definition` is the task
+    definition it runs as (record, images, role) when the source declares it, and `who` names
+    the service in the ERROR an EC2-hosted one gets."""
+    launch = service["launchType"]
+    if launch == "EC2":
+        errors["containerInstances"] = not_declared(
+            kind,
+            f"{who} runs on EC2 container instances, which exist only at run time: which "
+            f"subnets and instance roles pull its images is not in the {kind.document}",
+        )
+    definitions = [definition[0]] if definition else []
+    return {
+        "service": service,
+        "taskDefinitions": definitions,
+        "images": definition[1] if definition else [],
+        "identities": identities,
+        "network": task_network(
+            launch, [d.get("networkMode") or "bridge" for d in definitions], awsvpc
+        ),
+        "errors": errors,
+    }
+
+
 def service_record(
     scope: Scope, source: dict[str, Any], cluster: str, name: str, parts: dict[str, Any]
 ) -> dict[str, Any]:

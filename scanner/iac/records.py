@@ -34,6 +34,11 @@ class SourceKind:
     def error(self, message: str) -> dict[str, str]:
         return {"operation": self.operation, "code": self.code, "message": message}
 
+    @property
+    def document(self) -> str:
+        """What a user calls one source of this kind: "plan", "template"."""
+        return self.operation.rsplit(" ", 1)[-1]
+
 
 TERRAFORM = SourceKind("terraform plan", "UnknownUntilApply")
 CLOUDFORMATION = SourceKind("cloudformation template", "UnknownUntilDeploy")

@@ -35,32 +35,25 @@ def service(context: Context, resource: Resource) -> None:
     definition = _task_definition(context, resource, errors)
     kind = _launch_type(context, resource)
     awsvpc = _awsvpc(context, resource, errors)
-    if kind == "EC2":
-        errors["containerInstances"] = consumers.not_declared(
-            CLOUDFORMATION,
-            f"{resource.logical_id} runs on EC2 container instances, which exist only at run "
-            "time: which subnets and instance roles pull its images is not in the template",
-        )
-    definitions = [definition[0]] if definition else []
     tags = tags_of(resource)
-    parts = {
-        "service": {
-            "serviceName": name,
-            "clusterArn": f"arn:{scope.partition}:ecs:{scope.region}:{scope.account_id}:"
-            f"cluster/{cluster}",
-            "launchType": kind,
-            "networkConfiguration": {"awsvpcConfiguration": awsvpc},
-            "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
-            "deployments": [],
-        },
-        "taskDefinitions": definitions,
-        "images": definition[1] if definition else [],
-        "identities": _identities(context, definition[2] if definition else None, kind),
-        "network": consumers.task_network(
-            kind, [d.get("networkMode") or "bridge" for d in definitions], awsvpc
-        ),
-        "errors": errors,
+    service = {
+        "serviceName": name,
+        "clusterArn": f"arn:{scope.partition}:ecs:{scope.region}:{scope.account_id}:"
+        f"cluster/{cluster}",
+        "launchType": kind,
+        "networkConfiguration": {"awsvpcConfiguration": awsvpc},
+        "tags": [{"key": k, "value": v} for k, v in sorted(tags.items())],
+        "deployments": [],
     }
+    parts = consumers.service_parts(
+        CLOUDFORMATION,
+        service,
+        definition,
+        _identities(context, definition[2] if definition else None, kind),
+        awsvpc,
+        errors,
+        resource.logical_id,
+    )
     record = consumers.service_record(scope, context.source(resource), cluster, name, parts)
     context.suppress(record, resource)
     scope.consumers.append(record)

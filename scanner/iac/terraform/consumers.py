@@ -34,23 +34,15 @@ def service(context: Context, instance: Instance) -> None:
     definition = _task_definition(context, instance, errors)
     kind = _launch_type(context, instance, cluster)
     awsvpc = _awsvpc(context, instance, errors)
-    if kind == "EC2":
-        errors["containerInstances"] = consumers.not_declared(
-            TERRAFORM,
-            f"{instance.address} runs on EC2 container instances, which exist only at run "
-            "time: which subnets and instance roles pull its images is not in the plan",
-        )
-    definitions = [definition[0]] if definition else []
-    parts = {
-        "service": _service_fields(context, instance, cluster, kind, awsvpc),
-        "taskDefinitions": definitions,
-        "images": definition[1] if definition else [],
-        "identities": _identities(context, definition[2] if definition else None, kind),
-        "network": consumers.task_network(
-            kind, [d.get("networkMode") or "bridge" for d in definitions], awsvpc
-        ),
-        "errors": errors,
-    }
+    parts = consumers.service_parts(
+        TERRAFORM,
+        _service_fields(context, instance, cluster, kind, awsvpc),
+        definition,
+        _identities(context, definition[2] if definition else None, kind),
+        awsvpc,
+        errors,
+        instance.address,
+    )
     record = consumers.service_record(scope, context.source(instance), cluster, name, parts)
     context.suppress(record, instance, context.tags(instance))
     _read_images(context, record["derived"]["images"])

@@ -21,30 +21,25 @@ def _stand_in(context: Context, instance: Instance, kind: str) -> str:
 
 def policy_arn(context: Context, instance: Instance) -> str:
     """The ARN an aws_iam_policy will have (or its stand-in)."""
-    known = instance.value("arn")
-    if isinstance(known, str) and known:
-        return known
-    return iam_records.arn(
-        context.estate.partition,
-        context.account,
-        "policy",
-        instance.value("path"),
-        instance.value("name"),
-        _stand_in(context, instance, "iam-policy"),
-    )
+    return _arn(context, instance, "policy")
 
 
 def role_arn(context: Context, instance: Instance) -> str:
+    """The ARN an aws_iam_role will have (or its stand-in)."""
+    return _arn(context, instance, "role")
+
+
+def _arn(context: Context, instance: Instance, kind: str) -> str:
     known = instance.value("arn")
     if isinstance(known, str) and known:
         return known
     return iam_records.arn(
         context.estate.partition,
         context.account,
-        "role",
+        kind,
         instance.value("path"),
         instance.value("name"),
-        _stand_in(context, instance, "iam-role"),
+        _stand_in(context, instance, f"iam-{kind}"),
     )
 
 
