@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from scanner.errors import InputError
+from scanner.input_kinds import text_kind_hint
 from scanner.text_safety import json_text
 
 # A value that no encoder can write (a lone surrogate from a JSON file) becomes \udxxx rather
@@ -57,7 +58,13 @@ def read_json(path: str | Path, what: str) -> Any:
     text = read_text(path, what)
     if not text.strip():
         raise InputError(f"{path}: {what} is empty")
-    return parse_json(text, f"{path}: {what}")
+    try:
+        return parse_json(text, f"{path}: {what}")
+    except InputError as exc:
+        hint = text_kind_hint(text)
+        if not hint:
+            raise
+        raise InputError(f"{exc}{hint}") from None
 
 
 def parse_json(text: str, where: str) -> Any:

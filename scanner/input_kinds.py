@@ -4,6 +4,7 @@
 user needs to hear that the file is a results file and which command reads it.
 """
 
+import re
 from typing import Any
 
 # kind -> (how to name it, the command that reads it)
@@ -40,3 +41,16 @@ def wrong_kind_hint(document: Any, expected: str) -> str:
         return ""
     name, command = KINDS[kind]
     return f"; it is {name}, which `{command}` reads"
+
+
+# A CloudFormation template written in YAML, as its first keys spell it.
+_YAML_TEMPLATE = re.compile(r"^(AWSTemplateFormatVersion|Resources|Transform)\s*:", re.MULTILINE)
+
+
+def text_kind_hint(text: str) -> str:
+    """For a file that is not JSON: '; it looks like a CloudFormation template, ...' when it
+    reads like a YAML template (the one input of ecrscan that is not JSON), else ''."""
+    if _YAML_TEMPLATE.search(text[:65536]) is None:
+        return ""
+    name, command = KINDS["template"]
+    return f"; it looks like {name}, which `{command}` reads"

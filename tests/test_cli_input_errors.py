@@ -120,6 +120,15 @@ def test_bad_results_file_for_report(tmp_path, capsys):
     _assert_one_clear_line(err, "not an ecrscan results file")
 
 
+@pytest.mark.parametrize("command", ["evaluate", "report"])
+def test_a_yaml_template_given_to_a_json_command_is_named(tmp_path, capsys, command):
+    path = tmp_path / "stack.yaml"
+    path.write_text("AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Repo: {}\n")
+    code, _, err = _run(capsys, command, str(path))
+    assert code == 2
+    _assert_one_clear_line(err, "it looks like a CloudFormation template, which `ecrscan iac`")
+
+
 def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["evaluate"])
