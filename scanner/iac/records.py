@@ -239,37 +239,6 @@ def undeclared_key(kind: SourceKind, key: str) -> dict[str, str]:
     }
 
 
-def security_group(group_id: str) -> dict[str, Any]:
-    """An item of DescribeSecurityGroups: its ingress rules are added as the source gives them."""
-    return {"GroupId": group_id, "IpPermissions": []}
-
-
-def ingress_permission(protocol: Any, from_port: Any, to_port: Any, cidrs: list) -> dict:
-    """One IpPermissions item; protocol -1 (all traffic) has no ports, as AWS reports it."""
-    permission: dict[str, Any] = {"IpProtocol": str(protocol)}
-    if str(protocol) != "-1":
-        for name, port in (("FromPort", from_port), ("ToPort", to_port)):
-            text = str(port) if isinstance(port, int | str) else ""
-            if text.lstrip("-").isdigit() and len(text) <= 6:  # ports are 0-65535, or -1
-                permission[name] = int(port)
-    permission["IpRanges"] = [{"CidrIp": c} for c in cidrs if isinstance(c, str)]
-    return permission
-
-
-def attach_groups(
-    vpc: dict[str, Any], endpoint: dict[str, Any], ids: list[str], groups: dict[str, dict]
-) -> list[str]:
-    """Link an endpoint to its groups and copy them to the VPC (DescribeSecurityGroups of the
-    groups its endpoints use); the ids the source does not declare are returned."""
-    endpoint["Groups"] = [{"GroupId": i} for i in ids]
-    present = {g["GroupId"] for g in vpc["securityGroups"]}
-    for group_id in ids:
-        if group_id in groups and group_id not in present:
-            vpc["securityGroups"].append(groups[group_id])
-            present.add(group_id)
-    return [i for i in ids if i not in groups]
-
-
 def set_registry_policy(registry: dict[str, Any], text: str) -> None:
     registry["registryPolicy"] = {"registryId": registry["registryId"] or "", "policyText": text}
     registry["derived"]["registryPolicy"] = parse_optional_policy_text(text)

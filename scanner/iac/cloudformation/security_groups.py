@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from scanner.iac import records
+from scanner.iac import security_group_records
 from scanner.iac.cloudformation.context import Context, Resource, items
 from scanner.iac.cloudformation.intrinsics import first_unknown
 from scanner.iac.records import CLOUDFORMATION
 
 
 def security_group(context: Context, resource: Resource) -> None:
-    group = records.security_group(resource.id)
+    group = security_group_records.security_group(resource.id)
     context.groups[resource.id] = group
     rules = resource.get("SecurityGroupIngress")
     if rules is not None and not isinstance(rules, list) and not first_unknown(rules):
@@ -39,7 +39,7 @@ def _add_rule(context: Context, resource: Resource, group: dict, rule: Any) -> N
     if not isinstance(rule, dict):
         return
     group["IpPermissions"].append(
-        records.ingress_permission(
+        security_group_records.ingress_permission(
             rule.get("IpProtocol"),
             rule.get("FromPort"),
             rule.get("ToPort"),
@@ -58,15 +58,15 @@ def endpoint_groups(context: Context, resource: Resource, vpc: dict, endpoint: d
         )
         ids = []
     ids = [i for i in items(ids) if isinstance(i, str)]
-    undeclared = records.attach_groups(vpc, endpoint, ids, context.groups)
-    for group_id in ids:
-        if group_id in context.group_errors:
-            vpc["errors"]["securityGroups"] = context.group_errors[group_id]
-    if undeclared:
-        vpc["errors"]["securityGroups"] = CLOUDFORMATION.error(
-            f"{resource.logical_id}: security group(s) {', '.join(undeclared)} are not "
-            "declared in this template, so their ingress rules are unknown"
-        )
+    security_group_records.attach_groups(
+        CLOUDFORMATION,
+        resource.logical_id,
+        vpc,
+        endpoint,
+        ids,
+        context.groups,
+        context.group_errors,
+    )
 
 
 # Before the endpoints, which copy the groups they use.

@@ -2,14 +2,14 @@
 
 from typing import Any
 
-from scanner.iac import records
+from scanner.iac import security_group_records
 from scanner.iac.records import TERRAFORM, Unknown
 from scanner.iac.terraform.context import Context
 from scanner.iac.terraform.plan import Instance
 
 
 def security_group(context: Context, instance: Instance) -> None:
-    group = records.security_group(context.id_of(instance))
+    group = security_group_records.security_group(context.id_of(instance))
     context.groups[group["GroupId"]] = group
     # Unknown but not written inline: the rules are separate resources, added below.
     rules = context.configured(instance, "ingress")
@@ -20,7 +20,7 @@ def security_group(context: Context, instance: Instance) -> None:
         if not isinstance(rule, dict):
             continue  # a damaged plan; the group is judged on the rules it does hold
         group["IpPermissions"].append(
-            records.ingress_permission(
+            security_group_records.ingress_permission(
                 rule.get("protocol"),
                 rule.get("from_port"),
                 rule.get("to_port"),
@@ -45,7 +45,7 @@ def _add_rule(context: Context, instance: Instance, protocol_name: str, cidrs: A
     if unknown:
         context.group_errors[group["GroupId"]] = context.error(unknown)
         return
-    group["IpPermissions"].append(records.ingress_permission(*values, cidrs or []))
+    group["IpPermissions"].append(security_group_records.ingress_permission(*values, cidrs or []))
 
 
 def security_group_rule(context: Context, instance: Instance) -> None:
@@ -65,15 +65,9 @@ def endpoint_groups(context: Context, instance: Instance, vpc: dict, endpoint: d
     if isinstance(ids, Unknown):
         vpc["errors"]["securityGroups"] = context.error(ids)
         ids = []
-    undeclared = records.attach_groups(vpc, endpoint, ids, context.groups)
-    for group_id in ids:
-        if group_id in context.group_errors:
-            vpc["errors"]["securityGroups"] = context.group_errors[group_id]
-    if undeclared:
-        vpc["errors"]["securityGroups"] = TERRAFORM.error(
-            f"{instance.address}: security group(s) {', '.join(undeclared)} are not "
-            "declared in this plan, so their ingress rules are unknown"
-        )
+    security_group_records.attach_groups(
+        TERRAFORM, instance.address, vpc, endpoint, ids, context.groups, context.group_errors
+    )
 
 
 # Before the endpoints, which copy the groups they use.
