@@ -36,6 +36,11 @@ def image_reference(uri: Any, container: Any = None, task_definition: Any = None
     }
 
 
+def nonempty_text(value: Any) -> str | None:
+    """A field the snapshot keeps as AWS would: a non-empty string, else null."""
+    return value if isinstance(value, str) and value else None
+
+
 def not_declared(kind: SourceKind, message: str) -> dict[str, str]:
     return {"operation": kind.operation, "code": "NotDeclared", "message": message}
 

@@ -156,10 +156,10 @@ def _task_definition(
     role = _execution_role(context, definition)
     trimmed = {
         "taskDefinitionArn": definition.logical_id,
-        "family": _text(definition.get("Family")),
+        "family": consumers.nonempty_text(definition.get("Family")),
         "executionRoleArn": role if isinstance(role, str) else None,
-        "taskRoleArn": _text(definition.get("TaskRoleArn")),
-        "networkMode": _text(definition.get("NetworkMode")),
+        "taskRoleArn": consumers.nonempty_text(definition.get("TaskRoleArn")),
+        "networkMode": consumers.nonempty_text(definition.get("NetworkMode")),
         "requiresCompatibilities": [
             c for c in items(definition.get("RequiresCompatibilities")) if isinstance(c, str)
         ],
@@ -175,10 +175,6 @@ def _task_definition(
                 | {"privateRegistryCredentials": "repositoryCredentials" in container}
             )
     return trimmed, images, role
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _containers(context: Context, definition: Resource, errors: dict) -> list[dict] | None:
@@ -201,7 +197,7 @@ def _execution_role(context: Context, definition: Resource) -> Any:
     if declared:
         return iam.role_arn(context, *declared)
     value = definition.get("ExecutionRoleArn")
-    return first_unknown(value) or _text(value)
+    return first_unknown(value) or consumers.nonempty_text(value)
 
 
 def _identities(context: Context, role: Any, kind: str) -> list[dict[str, Any]]:
@@ -231,7 +227,9 @@ def function(context: Context, resource: Resource) -> None:
     role = context.declared(context.raw(resource, "Role"), "AWS::IAM::Role")
     parts = {
         "configuration": {
-            "Role": iam.role_arn(context, *role) if role else _text(resource.get("Role")),
+            "Role": iam.role_arn(context, *role)
+            if role
+            else consumers.nonempty_text(resource.get("Role")),
             "PackageType": "Image",
             "VpcConfig": {"SubnetIds": subnets, "SecurityGroupIds": groups},
         },

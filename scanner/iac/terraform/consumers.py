@@ -110,7 +110,7 @@ def _service_fields(
     scope = context.scope(instance)
     where = f"{scope.partition}:ecs:{scope.region}:{scope.account_id}"
     return {
-        "serviceName": _text(instance.value("name")),
+        "serviceName": consumers.nonempty_text(instance.value("name")),
         "clusterArn": f"arn:{where}:cluster/{cluster}",
         "launchType": kind,
         "desiredCount": instance.value("desired_count")
@@ -153,20 +153,16 @@ def _task_definition(
     role = _execution_role(context, definition)
     trimmed = {
         "taskDefinitionArn": arn,
-        "family": _text(definition.value("family")),
+        "family": consumers.nonempty_text(definition.value("family")),
         "executionRoleArn": role if isinstance(role, str) else None,
-        "taskRoleArn": _text(definition.value("task_role_arn")),
-        "networkMode": _text(definition.value("network_mode")),
+        "taskRoleArn": consumers.nonempty_text(definition.value("task_role_arn")),
+        "networkMode": consumers.nonempty_text(definition.value("network_mode")),
         "requiresCompatibilities": sorted(
             c for c in blocks_of(definition.value("requires_compatibilities")) if isinstance(c, str)
         ),
         "containerDefinitions": containers,
     }
     return trimmed, _images(containers, arn), role
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
 
 
 def _containers(definition: Instance, errors: dict) -> list[dict] | None:
@@ -238,7 +234,9 @@ def function(context: Context, instance: Instance) -> None:
     role = _targets(context, instance, "role", "aws_iam_role")
     parts = {
         "configuration": {
-            "Role": iam.role_arn(context, role[0]) if role else _text(instance.value("role")),
+            "Role": iam.role_arn(context, role[0])
+            if role
+            else consumers.nonempty_text(instance.value("role")),
             "PackageType": "Image",
             "VpcConfig": {
                 "SubnetIds": [] if isinstance(subnets, Unknown) else subnets,
