@@ -154,6 +154,10 @@ def _write(chunks: Iterable[str] | Iterable[bytes], path: str | Path, *, binary:
         if kind in ("character device", "FIFO"):
             _write_in_place(chunks, target, binary)
         elif kind in ("regular file", None):
+            if target != Path(path) and not target.parent.is_dir():
+                # Parents are made for the path the user named, never along a link's target:
+                # a planted link must not make ecrscan build folders wherever it points.
+                raise InputError(f"{path}: is a symlink to {target}, whose folder does not exist")
             _replace(chunks, target, binary)
         else:
             raise InputError(

@@ -54,6 +54,24 @@ def test_a_relative_dangling_symlink_creates_its_target(tmp_path):
     assert link.is_symlink() and (tmp_path / "out" / "new.txt").read_text() == "hello\n"
 
 
+def test_a_link_into_a_missing_folder_builds_no_folders(tmp_path, results_file, capsys):
+    """Parents are made along the named path only: a planted link to a/b/c/out.csv must not
+    make ecrscan create a/b/c wherever the link points."""
+    link = tmp_path / "planted.csv"
+    link.symlink_to(tmp_path / "elsewhere" / "deep" / "out.csv")
+    assert _report(results_file, link) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ecrscan: error: ") and err.count("\n") == 1
+    assert "whose folder does not exist" in err
+    assert not (tmp_path / "elsewhere").exists()
+
+
+def test_missing_folders_of_the_named_path_are_created(tmp_path, results_file):
+    output = tmp_path / "reports" / "2026" / "12.csv"
+    assert _report(results_file, output) == 0
+    assert output.read_text().startswith("control_id,")
+
+
 def test_a_fifo_is_written_in_place(tmp_path, results_file):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
