@@ -18,6 +18,7 @@ from scanner.collect.regions import REGION_NAME, check_region_names, is_region_n
 from scanner.collect.session import check_endpoint_url
 from scanner.errors import InputError
 from scanner.snapshot import validate
+from tests import results_factory
 from tests.test_collect_errors import inject_error
 from tests.test_multi_account import MANAGEMENT, ROLE, caller_session, org  # noqa: F401
 
@@ -124,11 +125,23 @@ def test_with_no_region_configured_collect_says_which_it_scanned(
     assert json.loads((tmp_path / "s.json").read_text())["regions"] == ["us-east-1"]
 
 
-def test_missing_credentials_are_exit_2_with_the_fix(aws_env, monkeypatch, capsys):
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["collect", "--region", "eu-west-1"],
+        ["doctor", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/api:1"],
+        ["export", "securityhub", "RESULTS", "--region", "eu-west-1"],
+    ],
+    ids=["collect", "doctor", "export"],
+)
+def test_missing_credentials_are_exit_2_with_the_fix(aws_env, monkeypatch, capsys, tmp_path, argv):
+    """Every command that calls AWS asks who the caller is first, the same way."""
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"metadata": results_factory.metadata([]), "results": []}))
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to look for
-    assert main(["collect", "--region", "eu-west-1"]) == 2
+    assert main([str(results) if a == "RESULTS" else a for a in argv]) == 2
     line = _one_error_line(capsys, "No usable AWS credentials found")
     assert "--profile NAME" in line and "AWS_ACCESS_KEY_ID" in line
 

@@ -10,6 +10,7 @@ import json
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import EndpointConnectionError, NoCredentialsError, ReadTimeoutError
+from botocore.parsers import ResponseParserError
 
 from scanner.collect import collect_snapshot
 from scanner.errors import CollectionError, InputError
@@ -289,6 +290,15 @@ def test_an_unreachable_identity_endpoint_is_a_collection_error(moto_session):
         collect_snapshot(moto_session, ["us-east-1"])
     assert "EndpointConnectionError" in str(raised.value)
     assert "check the network, the proxy settings" in str(raised.value)
+
+
+def test_an_identity_answer_not_from_aws_names_the_proxy_not_the_credentials(moto_session):
+    fault = ResponseParserError("Unable to parse response (mismatched tag), invalid XML received")
+    inject_exception(moto_session, "sts", "GetCallerIdentity", fault)
+    with pytest.raises(CollectionError, match="Cannot identify the AWS account") as raised:
+        collect_snapshot(moto_session, ["us-east-1"])
+    assert "the answer did not come from AWS" in str(raised.value)
+    assert "credentials" not in str(raised.value)
 
 
 @pytest.mark.parametrize("regions", [[], ["all", "us-east-1"], ["us-east-1", "ALL"]])

@@ -19,18 +19,17 @@ from scanner.collect.accounts import (
     organization_accounts,
     role_arn,
 )
-from scanner.collect.calls import ErrorRecord, OperationFailed, call
+from scanner.collect.calls import ErrorRecord, OperationFailed
 from scanner.collect.concurrency import map_concurrently
 from scanner.collect.consumers import iam_authorization
 from scanner.collect.consumers.referenced_images import attach_referenced_images
-from scanner.collect.credentials import credentials_problem, unreachable_hint
+from scanner.collect.credentials import identify_caller
 from scanner.collect.kms_keys import KeyDescriptions
 from scanner.collect.progress import Progress
 from scanner.collect.region import collect_region, inventory_errors, unreachable_region
 from scanner.collect.regions import check_region_names, enabled_regions, wants_all_regions
 from scanner.collect.session import ClientFactory
 from scanner.collect.targeted import Selection
-from scanner.errors import CollectionError
 
 __all__ = ["collect_region", "collect_snapshot", "inventory_errors"]
 
@@ -105,7 +104,7 @@ def collect_snapshot(
             session, endpoint_url=endpoint_url, max_workers=max_workers
         )
         home_region = _home_region(session, regions)
-        identity = _caller_identity(clients, home_region)
+        identity = identify_caller(clients, home_region)
         scope = _Scope(
             session=session,
             caller=clients,
@@ -300,16 +299,6 @@ def _home_region(session: boto3.Session, regions: list[str]) -> str:
     if session.region_name:
         return session.region_name
     return FALLBACK_REGION if wants_all_regions(regions) else regions[0]
-
-
-def _caller_identity(clients: ClientFactory, region: str) -> dict[str, Any]:
-    try:
-        return call(clients.client("sts", region), "GetCallerIdentity")
-    except OperationFailed as failure:
-        raise credentials_problem(failure, clients.session.profile_name) or CollectionError(
-            f"Cannot identify the AWS account (sts:GetCallerIdentity failed with "
-            f"{failure.code}: {failure.message}); {unreachable_hint(failure)}."
-        ) from failure
 
 
 def _resolve_regions(

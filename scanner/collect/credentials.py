@@ -5,8 +5,11 @@ undecided to report: the user has to act first. Other failures to identify the c
 unreachable endpoint, say) stay collection errors (exit 3).
 """
 
-from scanner.collect.calls import OperationFailed
-from scanner.errors import InputError
+from typing import Any
+
+from scanner.collect.calls import OperationFailed, call
+from scanner.collect.session import ClientFactory
+from scanner.errors import CollectionError, InputError
 
 # botocore's exceptions when no credentials are found anywhere in the chain, or only half.
 MISSING = frozenset({"NoCredentialsError", "PartialCredentialsError"})
@@ -54,8 +57,23 @@ def credentials_problem(failure: OperationFailed, profile: str | None) -> InputE
 _NETWORK_FAULTS = ("ConnectionError", "TimeoutError", "ConnectionClosedError", "SSLError")
 
 
+def identify_caller(clients: ClientFactory, region: str) -> dict[str, Any]:
+    """GetCallerIdentity, which every command that calls AWS asks first. Missing or refused
+    credentials are an InputError with the fix (exit 2); anything else a CollectionError
+    naming what to check (exit 3)."""
+    try:
+        return call(clients.client("sts", region), "GetCallerIdentity")
+    except OperationFailed as failure:
+        raise credentials_problem(failure, clients.session.profile_name) or CollectionError(
+            f"Cannot identify the AWS account (sts:GetCallerIdentity failed with "
+            f"{failure.code}: {failure.message}); {unreachable_hint(failure)}."
+        ) from failure
+
+
 def unreachable_hint(failure: OperationFailed) -> str:
     """What to check when the caller could not be identified for another reason."""
     if failure.code.endswith(_NETWORK_FAULTS):
         return "check the network, the proxy settings (HTTPS_PROXY) or --endpoint-url"
+    if failure.code == "ResponseParserError":  # a proxy's or captive portal's page, say
+        return "the answer did not come from AWS: check the proxy settings or --endpoint-url"
     return "check your AWS credentials and profile"

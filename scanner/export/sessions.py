@@ -2,20 +2,14 @@
 it belongs to, so findings of other accounts go through a role assumed there."""
 
 from scanner.collect.accounts import assumed_role_session, role_arn
-from scanner.collect.calls import OperationFailed, call
+from scanner.collect.calls import OperationFailed
+from scanner.collect.credentials import identify_caller
 from scanner.collect.session import ClientFactory
-from scanner.errors import CollectionError
 
 
 def caller_identity(clients: ClientFactory, region: str) -> tuple[str, str]:
     """(account, partition) of the caller."""
-    try:
-        identity = call(clients.client("sts", region), "GetCallerIdentity")
-    except OperationFailed as failure:
-        raise CollectionError(
-            f"Cannot identify the AWS account (sts:GetCallerIdentity failed with "
-            f"{failure.code}: {failure.message}); check your AWS credentials and profile."
-        ) from failure
+    identity = identify_caller(clients, region)
     return identity["Account"], identity["Arn"].split(":")[1]
 
 

@@ -15,6 +15,7 @@ from scanner.collect.consumers.ecs_services import service_records
 from scanner.collect.consumers.iam_authorization import policy_document
 from scanner.collect.consumers.lambda_functions import function_record
 from scanner.collect.consumers.referenced_images import look_up
+from scanner.collect.credentials import identify_caller
 from scanner.collect.jsonable import response_body, to_json
 from scanner.collect.policy_text import parse_optional_policy_text
 from scanner.collect.session import ClientFactory
@@ -291,8 +292,8 @@ def doctor_snapshot(
     """A snapshot of what pulling (or pushing) `image` involves, the image's reference in it
     (looked up), and the role judged: `role`, else (without a service or function) the
     caller's own, None when the caller is no role. Raises LookupError for a service or function
-    that does not exist and OperationFailed when the caller cannot be identified."""
-    identity = call(clients.client("sts", region), "GetCallerIdentity")
+    that does not exist; identify_caller's errors when the caller cannot be identified."""
+    identity = identify_caller(clients, region)
     account, partition = identity["Account"], identity["Arn"].split(":")[1]
     if role is None and service is None and function is None:
         role = caller_role(identity["Arn"])
