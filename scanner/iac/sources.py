@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from scanner.errors import InputError
 from scanner.iac.settings import Settings
@@ -69,8 +70,8 @@ def discover(paths: list[str], settings: Settings, envs: list[StackEnv]) -> list
     for path in paths:
         if Path(path).is_dir():
             sources += _directory(Path(path), settings)
-        elif Path(path).name == "manifest.json" and _is_assembly(Path(path).parent):
-            sources += _assembly(Path(path).parent, settings)
+        elif Path(path).name == "manifest.json" and (manifest := _manifest(Path(path).parent)):
+            sources += _assembly(Path(path).parent, manifest, settings)
         else:
             sources.append(Source(path, settings))
     return [_with_env(source, envs) for source in sources]
@@ -91,17 +92,17 @@ def _with_env(source: Source, envs: list[StackEnv]) -> Source:
 
 
 def _directory(folder: Path, settings: Settings) -> list[Source]:
-    if _is_assembly(folder):
-        return _assembly(folder, settings)
+    if manifest := _manifest(folder):
+        return _assembly(folder, manifest, settings)
     found: list[Source] = []
     for root, folders, files in os.walk(folder):
         folders[:] = sorted(
             f for f in folders if not f.startswith(".") and f not in SKIPPED_FOLDERS
         )
         here = Path(root)
-        if here != folder and _is_assembly(here):
+        if here != folder and (manifest := _manifest(here)):
             folders[:] = []
-            found += _assembly(here, settings)
+            found += _assembly(here, manifest, settings)
             continue
         for name in sorted(files):
             if name.lower().endswith(CANDIDATE_SUFFIXES):
@@ -109,21 +110,24 @@ def _directory(folder: Path, settings: Settings) -> list[Source]:
     return found
 
 
-def _is_assembly(folder: Path) -> bool:
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    """The folder's CDK cloud assembly manifest (read once), or None when it holds none."""
     manifest = folder / "manifest.json"
     if not manifest.is_file():
-        return False
+        return None
     try:
         document = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
-        return False
-    return isinstance(document, dict) and isinstance(document.get("artifacts"), dict)
+        return None
+    is_assembly = isinstance(document, dict) and isinstance(document.get("artifacts"), dict)
+    return document if is_assembly else None
 
 
-def _assembly(folder: Path, settings: Settings, depth: int = 0) -> list[Source]:
+def _assembly(
+    folder: Path, manifest: dict[str, Any], settings: Settings, depth: int = 0
+) -> list[Source]:
     """Each CloudFormation stack of a CDK cloud assembly, with its environment; nested
     assemblies (CDK stages) are followed."""
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     found: list[Source] = []
     for artifact_id, artifact in sorted(manifest["artifacts"].items()):
         if not isinstance(artifact, dict):
@@ -133,8 +137,8 @@ def _assembly(folder: Path, settings: Settings, depth: int = 0) -> list[Source]:
         )
         if artifact.get("type") == "cdk:cloud-assembly" and depth < 8:
             nested = folder / str(properties.get("directoryName", ""))
-            if nested != folder and _is_assembly(nested):
-                found += _assembly(nested, settings, depth + 1)
+            if nested != folder and (inner := _manifest(nested)):
+                found += _assembly(nested, inner, settings, depth + 1)
         elif artifact.get("type") == "aws:cloudformation:stack":
             template = properties.get("templateFile")
             if not isinstance(template, str) or Path(template).is_absolute() or ".." in template:
