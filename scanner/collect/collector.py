@@ -5,6 +5,7 @@ The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id
 """
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -219,13 +220,26 @@ def _collect_account(
         errors.append(_scoped(failure.record, account_id))
         accounts[account_id] = _Account(iam_authorization.unreachable(failure.record))
         return _unreachable(scope, account_id, _named_regions(scope), failure.record)
-    # IAM is global: the roles and policies that pull and push are read once per account.
-    iam = (
-        iam_authorization.collect_authorization(clients.client("iam", scope.home_region))
-        if scope.selection is None
-        else {}
-    )
-    accounts[account_id] = _Account(iam, clients)
+    # IAM is global: the roles and policies that pull and push are read once per account,
+    # beside the regions (a large account's authorization details are many slow pages).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecrscan-iam") as beside:
+        iam = (
+            beside.submit(
+                iam_authorization.collect_authorization, clients.client("iam", scope.home_region)
+            )
+            if scope.selection is None
+            else None
+        )
+        try:
+            return _collect_regions(scope, clients, account_id, errors)
+        finally:
+            accounts[account_id] = _Account(iam.result() if iam else {}, clients)
+
+
+def _collect_regions(
+    scope: _Scope, clients: ClientFactory, account_id: str, errors: list[ErrorRecord]
+) -> list[dict[str, Any]]:
+    """The inventory entries of an account's regions, collected beside each other."""
     region_errors: list[ErrorRecord] = []
     region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
     errors.extend(_scoped(error, account_id, scope.home_region) for error in region_errors)

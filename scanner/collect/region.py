@@ -10,7 +10,7 @@ from scanner.collect.follow_up import FollowUp
 from scanner.collect.kms_keys import KeyDescriptions
 from scanner.collect.network import collect_network
 from scanner.collect.registry import collect_registry
-from scanner.collect.repositories import collect_repositories
+from scanner.collect.repositories import collect_repositories, list_repositories
 from scanner.collect.session import ClientFactory
 from scanner.collect.targeted import Selection, collect_selected
 
@@ -40,7 +40,10 @@ def collect_region(
     name})."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="ecrscan-region-part") as beside:
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="ecrscan-region-part") as beside:
+        # The listing first: every per-repository call waits for it, and the other parts'
+        # clients can be built while it is answered.
+        listing = beside.submit(list_repositories, ecr) if selection is None else None
         registry_job = beside.submit(collect_registry, ecr)
         network_job = beside.submit(_network, clients, region, selection)
         # A targeted scan (one repository) judges no consumer: it does not list them.
@@ -53,7 +56,9 @@ def collect_region(
         tagging = clients.client("resourcegroupstaggingapi", region)
         try:
             if selection is None:
-                repositories = collect_repositories(ecr, errors, max_workers, tagging, follow)
+                repositories = collect_repositories(
+                    ecr, errors, max_workers, tagging, follow, listing=listing
+                )
                 missing = []
             else:
                 repositories, missing = _targeted(

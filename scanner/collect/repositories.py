@@ -7,7 +7,7 @@ DescribeImages' summaries; no DescribeImageScanFindings call is made.
 """
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ def collect_repositories(
     max_workers: int,
     tagging: BaseClient,
     follow: Callable[[dict[str, Any]], None] | None = None,
+    listing: Future | None = None,
 ) -> list[dict[str, Any]] | None:
     """One record per repository, or None (with errors['repositories']) if none could be listed.
 
@@ -49,8 +50,10 @@ def collect_repositories(
     per-repository calls, in the same pool, so the server is never left waiting for them.
     `follow` is called with each record as soon as it is complete, in order, so that what
     depends on it (Inspector findings, KMS keys) starts while other repositories are fetched.
+    `listing` is list_repositories(ecr) already under way, if the caller started it.
     """
-    repositories = attempt(errors, "repositories", lambda: list_repositories(ecr))
+    listed = listing.result if listing is not None else lambda: list_repositories(ecr)
+    repositories = attempt(errors, "repositories", listed)
     if repositories is None:
         return None
     names = [repository["repositoryName"] for repository in repositories]
