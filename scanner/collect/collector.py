@@ -225,7 +225,10 @@ def _collect_account(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecrscan-iam") as beside:
         iam = (
             beside.submit(
-                iam_authorization.collect_authorization, clients.client("iam", scope.home_region)
+                # The client is built there too: the regions need not wait for it.
+                lambda: iam_authorization.collect_authorization(
+                    clients.client("iam", scope.home_region)
+                )
             )
             if scope.selection is None
             else None
