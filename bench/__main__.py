@@ -80,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
         + evaluation.run(args.evaluate_processes, workers=args.workers, processes=True),
         "throttling": throttling.run(args.throttled),
         "html": html.run(args.html),
-        "consumers": [collection.measure(n, consumers=True) for n in args.consumers],
+        # Only the requests matter here: one collection is enough.
+        "consumers": [collection.measure(n, consumers=True, rounds=1) for n in args.consumers],
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -56,14 +56,17 @@ def record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
     }
 
 
-def measure(url: str, requests: list[dict[str, Any]], directory: Path) -> dict[str, Any]:
-    """{"requests_per_second", "by_concurrency"}: the best rate replaying `requests`."""
+def measure(
+    url: str, requests: list[dict[str, Any]], directory: Path, cpus: frozenset[int] | None = None
+) -> dict[str, Any]:
+    """{"requests_per_second", "by_concurrency"}: the best rate replaying `requests`, from a
+    process on `cpus` (the collector's, when the server has CPUs of its own)."""
     path = directory / "recorded.json"
     path.write_text(json.dumps(requests), encoding="utf-8")
     rates = {
-        concurrency: in_child("bench.ceiling", "--child", url, str(path), str(concurrency))[
-            "requests_per_second"
-        ]
+        concurrency: in_child(
+            "bench.ceiling", "--child", url, str(path), str(concurrency), cpus=cpus
+        )["requests_per_second"]
         for concurrency in CONCURRENCY
     }
     return {"requests_per_second": max(rates.values()), "by_concurrency": rates}

@@ -1,6 +1,7 @@
 """Run one measurement in a fresh Python process and read back its figures and peak RSS.
 
-A fresh process per size, so one size's peak memory does not hide in the next one's.
+A fresh process per size, so one size's peak memory does not hide in the next one's. The
+emulated AWS server and its clients can be kept on CPUs of their own (`split_cpus`).
 """
 
 import contextlib
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,46 @@ FAKE_AWS = {
 }
 
 
+@dataclass(frozen=True)
+class CpuSplit:
+    """CPUs for the emulated server and CPUs for the processes that call it."""
+
+    server: frozenset[int]
+    clients: frozenset[int]
+
+    def as_json(self) -> dict[str, list[int]]:
+        return {"server": sorted(self.server), "clients": sorted(self.clients)}
+
+
+def split_cpus() -> CpuSplit | None:
+    """One CPU for the server, another for its clients; None with fewer than two to give.
+
+    AWS's servers do not run on the scanner's CPUs, but on loopback they do: left to the
+    scheduler, the collector's threads and moto's land on the same CPU part of the time and
+    the server slows by a tenth to a fifth (seen on two cores: wall over floor 1.20 to 1.25
+    shared, 1.06 to 1.15 split). The ceiling's replay gets the clients' CPU too, so both sides
+    of the ratio are measured alike.
+    """
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None
+    return CpuSplit(frozenset(allowed[:1]), frozenset(allowed[1:2]))
+
+
+def _on(cpus: frozenset[int] | None):
+    """A preexec_fn keeping the child on `cpus` (threads it starts inherit that), or None."""
+    if cpus is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @contextlib.contextmanager
-def serving(module: str, *args: str) -> Iterator[str]:
+def serving(module: str, *args: str, cpus: frozenset[int] | None = None) -> Iterator[str]:
     """`python -m module args...` (bench.moto_counting or bench.faults) on loopback, with fake
-    credentials: yields its URL once it prints `READY <port>`, and stops it afterwards."""
+    credentials, on `cpus` if given: yields its URL once it prints `READY <port>`, and stops it
+    afterwards."""
     server = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         cwd=ROOT,
@@ -38,6 +76,7 @@ def serving(module: str, *args: str) -> Iterator[str]:
         stderr=subprocess.DEVNULL,  # werkzeug logs every request (and every reset) there
         text=True,
         env=FAKE_AWS | {"PATH": "/usr/bin:/bin"},
+        preexec_fn=_on(cpus),
     )
     try:
         line = server.stdout.readline()
@@ -49,8 +88,11 @@ def serving(module: str, *args: str) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-def in_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
-    """`python -m module args...` must print one JSON object last; add its peak RSS in MB."""
+def in_child(
+    module: str, *args: str, timeout: float = 1800, cpus: frozenset[int] | None = None
+) -> dict[str, Any]:
+    """`python -m module args...` must print one JSON object last; add its peak RSS in MB.
+    On `cpus` if given."""
     env = {k: v for k, v in os.environ.items() if k != "AWS_PROFILE"} | FAKE_AWS
     completed = subprocess.run(
         [sys.executable, "-m", module, *args],
@@ -60,6 +102,7 @@ def in_child(module: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
         text=True,
         timeout=timeout,
         check=False,
+        preexec_fn=_on(cpus),
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed:\n{completed.stderr[-2000:]}")
