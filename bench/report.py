@@ -61,19 +61,23 @@ def _collection(report: dict[str, Any]) -> str:
             c.get("requests"),
             c.get("requests_per_repository"),
             c.get("wall_seconds"),
-            ", ".join(str(s) for s in c.get("collection_wall_seconds") or ()) or None,
             c.get("floor_seconds"),
             c.get("wall_over_floor"),
+            _listed(c.get("wall_over_floor_rounds")),
             c.get("server_ceiling_requests_per_second"),
             _cpus(c.get("cpus")),
             c.get("peak_rss_mb"),
         ]
         for c in report.get("collection") or ()
     ]
-    headers = ["repositories", "requests", "per repository", "wall s (fastest)", "each round s"]
-    headers += ["floor s", "wall / floor", "server ceiling (requests/s)"]
+    headers = ["repositories", "requests", "per repository", "wall s", "floor s"]
+    headers += ["wall / floor (median round)", "each round", "server ceiling (requests/s)"]
     headers += ["CPUs (server / collector)", "peak RSS MB"]
     return _table(headers, rows)
+
+
+def _listed(values: list | None) -> str | None:
+    return ", ".join(str(v) for v in values) if values else None
 
 
 def _cpus(split: dict[str, list[int]] | None) -> str:
