@@ -1,5 +1,6 @@
 """Pagination against a stub that really pages (moto ignores maxResults), injected via the seam."""
 
+import threading
 from datetime import UTC, datetime
 
 import boto3
@@ -92,6 +93,19 @@ def test_describe_repositories_follows_next_token(stubbed_ecr):
     )
     queue_repository(stub, "first")
     queue_repository(stub, "second")
+    # The registry part and the repository listing run beside each other, and the stub answers
+    # in the order above: the listing waits until the registry's last call is answered.
+    registry_done = threading.Event()
+    ecr.meta.events.register(
+        "after-call.ecr.DescribeRepositoryCreationTemplates", lambda **_: registry_done.set()
+    )
+
+    def after_the_registry(**_):
+        # provide-client-params comes before the stub checks which call it expected; a value
+        # returned here would replace the call's parameters.
+        registry_done.wait(10)
+
+    ecr.meta.events.register("provide-client-params.ecr.DescribeRepositories", after_the_registry)
 
     with mock_aws():  # STS and EC2 still come from moto; only ECR is stubbed.
         session = boto3.Session(region_name=REGION)
