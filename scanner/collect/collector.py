@@ -4,6 +4,7 @@ The snapshot's schema is scanner/snapshot/schema.json. Its top-level `account_id
 `caller_arn` always name the caller; each inventory entry names the account it describes.
 """
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from scanner.collect.concurrency import map_concurrently
 from scanner.collect.consumers import iam_authorization
 from scanner.collect.consumers.referenced_images import attach_referenced_images
 from scanner.collect.credentials import identify_caller
+from scanner.collect.full_gc import full_collections_held_back
 from scanner.collect.kms_keys import KeyDescriptions
 from scanner.collect.progress import Progress
 from scanner.collect.region import collect_region, inventory_errors, unreachable_region
@@ -100,7 +102,9 @@ def collect_snapshot(
     progress = progress or Progress.off()
     started = clock()
     progress.start()  # in a CI log, plain lines from the first call on
-    try:
+    # Closing the progress line ends it, so that an error message starts on its own; full
+    # garbage collections wait (scanner.collect.full_gc says why).
+    with contextlib.closing(progress), full_collections_held_back():
         clients = clients or ClientFactory(
             session, endpoint_url=endpoint_url, max_workers=max_workers
         )
@@ -135,8 +139,6 @@ def collect_snapshot(
             inventory.extend(account_inventory)
         # Consumers name images in any scanned account: looked up once every account is listed.
         attach_referenced_images(inventory, _ecr_of(accounts), scope.max_workers)
-    finally:
-        progress.close()  # end the line, so an error message starts on its own
     finished = clock()
     snapshot = {
         "schema_version": SCHEMA_VERSION,
