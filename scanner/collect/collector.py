@@ -222,6 +222,13 @@ def _collect_account(
         errors.append(_scoped(failure.record, account_id))
         accounts[account_id] = _Account(iam_authorization.unreachable(failure.record))
         return _unreachable(scope, account_id, _named_regions(scope), failure.record)
+    region_errors: list[ErrorRecord] = []
+    region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
+    errors.extend(_scoped(error, account_id, scope.home_region) for error in region_errors)
+    # The first thing each region asks for, built before IAM's client takes the client
+    # factory's lock: the repository listings are the collection's critical path.
+    for region in region_names[:MAX_CONCURRENT_REGIONS]:
+        clients.client("ecr", region)
     # IAM is global: the roles and policies that pull and push are read once per account,
     # beside the regions (a large account's authorization details are many slow pages).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ecrscan-iam") as beside:
@@ -236,21 +243,18 @@ def _collect_account(
             else None
         )
         try:
-            return _collect_regions(scope, clients, account_id, errors)
+            if region_errors:
+                # The account must still show up in the matrix, as ERROR, not as "none found".
+                return _unreachable(scope, account_id, [EVERY_REGION], region_errors[0])
+            return _collect_regions(scope, clients, account_id, region_names)
         finally:
             accounts[account_id] = _Account(iam.result() if iam else {}, clients)
 
 
 def _collect_regions(
-    scope: _Scope, clients: ClientFactory, account_id: str, errors: list[ErrorRecord]
+    scope: _Scope, clients: ClientFactory, account_id: str, region_names: list[str]
 ) -> list[dict[str, Any]]:
     """The inventory entries of an account's regions, collected beside each other."""
-    region_errors: list[ErrorRecord] = []
-    region_names = _resolve_regions(clients, scope.home_region, scope.regions, region_errors)
-    errors.extend(_scoped(error, account_id, scope.home_region) for error in region_errors)
-    if region_errors:
-        # The account must still show up in the matrix, as ERROR, not as "none found".
-        return _unreachable(scope, account_id, [EVERY_REGION], region_errors[0])
     scope.progress.add_regions(len(region_names))
     entries = map_concurrently(
         lambda region: _collect_watched_region(scope, clients, account_id, region),
@@ -258,7 +262,7 @@ def _collect_regions(
         max_workers=max(1, min(MAX_CONCURRENT_REGIONS, len(region_names))),
         name="ecrscan-region",
     )
-    scope.progress.account_done(errors=len(region_errors))
+    scope.progress.account_done()
     return entries
 
 

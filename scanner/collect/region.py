@@ -1,8 +1,12 @@
 """One account's region: its inventory entry, collected part beside part, or the entry of a
 region that could not be entered (every listing failed, so every cell is ERROR)."""
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+from botocore.client import BaseClient
 
 from scanner.collect.calls import ErrorRecord
 from scanner.collect.consumers.region import add_nat_gateways, collect_consumers, consumer_errors
@@ -14,6 +18,8 @@ from scanner.collect.repositories import collect_repositories, list_repositories
 from scanner.collect.session import ClientFactory
 from scanner.collect.targeted import Selection, collect_selected
 
+# Sent means on the wire: the server is busy with the listing from then on.
+LISTING_SENT = "before-send.ecr.DescribeRepositories"
 # Registry fields an unreachable account leaves undecided (see the schema's registry.errors).
 _REGISTRY_FIELDS = (
     "scanningConfiguration",
@@ -40,11 +46,18 @@ def collect_region(
     name})."""
     ecr = clients.client("ecr", region)
     errors: dict[str, ErrorRecord] = {}
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="ecrscan-region-part") as beside:
-        # The listing first: every per-repository call waits for it, and the other parts'
-        # clients can be built while it is answered.
-        listing = beside.submit(list_repositories, ecr) if selection is None else None
+    listing_sent = _Sent(ecr, LISTING_SENT)
+    with listing_sent, ThreadPoolExecutor(4, thread_name_prefix="ecrscan-region-part") as beside:
+        # The listing first: every per-repository call waits for it. The other parts' clients
+        # are built once its request is on the wire, so that EC2's model (60 ms of parsing
+        # that holds the GIL) is read while the server answers it, not after.
+        listing = None
+        if selection is None:
+            listing = beside.submit(listing_sent.signalling_end, list_repositories, ecr)
+        tagging = clients.client("resourcegroupstaggingapi", region)
         registry_job = beside.submit(collect_registry, ecr)
+        if listing is not None:
+            listing_sent.wait()
         network_job = beside.submit(_network, clients, region, selection)
         # A targeted scan (one repository) judges no consumer: it does not list them.
         consumers_job = (
@@ -53,7 +66,6 @@ def collect_region(
             else None
         )
         follow = FollowUp(clients, account_id, region, keys or KeyDescriptions(), registry_job)
-        tagging = clients.client("resourcegroupstaggingapi", region)
         try:
             if selection is None:
                 repositories = collect_repositories(
@@ -79,6 +91,34 @@ def collect_region(
         "consumers": consumers,
         "errors": errors,
     }
+
+
+class _Sent:
+    """Set once a client has sent a request for `event` (a botocore before-send event), or the
+    work that would send one has ended (it failed before sending, say): nobody waits for ever.
+    Registered before the region's threads use the client, unregistered after them."""
+
+    def __init__(self, client: BaseClient, event: str) -> None:
+        self._client, self._event, self._sent = client, event, threading.Event()
+
+    def __enter__(self) -> "_Sent":
+        self._client.meta.events.register(self._event, self._on_send)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._client.meta.events.unregister(self._event, self._on_send)
+
+    def _on_send(self, **_) -> None:  # None: botocore goes on and sends the request
+        self._sent.set()
+
+    def signalling_end(self, function: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return function(*args)
+        finally:
+            self._sent.set()
+
+    def wait(self) -> None:
+        self._sent.wait()
 
 
 def _targeted(ecr, selection, errors, max_workers, tagging, follow):
