@@ -104,7 +104,8 @@ def table(report: dict) -> str:
             c["wall_seconds"],
             f"{c['requests_per_repository']} ({c['per_repository_requests_per_repository']})",
             f"wall/floor {c['wall_over_floor']} (floor {c['floor_seconds']} s at "
-            f"{c['server_ceiling_requests_per_second']} requests/s)",
+            f"{c['server_ceiling_requests_per_second']} requests/s); "
+            f"wall/busy floor {c['wall_over_busy_floor']}",
             c["peak_rss_mb"],
         ]
         for c in report["collection"]

@@ -25,10 +25,17 @@ from typing import Any
 from bench.measure import in_child
 
 RECORDED_PATH = "/_bench/recorded"
+# GET: the server process's CPU seconds so far (all its threads).
+CPU_PATH = "/_bench/cpu"
 # Connections in flight while replaying; the best rate of these is the ceiling.
 CONCURRENCY = (4, 8, 16)
 # Headers http.client writes itself when the request is sent again.
 _SET_BY_CLIENT = ("HTTP_HOST", "HTTP_CONTENT_LENGTH", "HTTP_CONNECTION")
+
+
+def server_cpu_seconds(url: str) -> float:
+    with urllib.request.urlopen(url + CPU_PATH, timeout=30) as response:
+        return json.loads(response.read())["cpu_seconds"]
 
 
 def recorded_requests(url: str) -> list[dict[str, Any]]:
@@ -59,17 +66,25 @@ def record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
 def measure(
     url: str, requests: list[dict[str, Any]], directory: Path, cpus: frozenset[int] | None = None
 ) -> dict[str, Any]:
-    """{"requests_per_second", "by_concurrency"}: the best rate replaying `requests`, from a
-    process on `cpus` (the collector's, when the server has CPUs of its own)."""
+    """The best rate replaying `requests` (requests/s), from a process on `cpus` (the
+    collector's, when the server has CPUs of its own), and the busiest the server was during a
+    replay: its CPU seconds over the replay's duration (about 0.99 of its one CPU)."""
     path = directory / "recorded.json"
     path.write_text(json.dumps(requests), encoding="utf-8")
-    rates = {
-        concurrency: in_child(
+    rates, busy = {}, {}
+    for concurrency in CONCURRENCY:
+        before = server_cpu_seconds(url)
+        rates[concurrency] = in_child(
             "bench.ceiling", "--child", url, str(path), str(concurrency), cpus=cpus
         )["requests_per_second"]
-        for concurrency in CONCURRENCY
+        seconds = len(requests) / rates[concurrency]
+        busy[concurrency] = round((server_cpu_seconds(url) - before) / seconds, 3)
+    return {
+        "requests_per_second": max(rates.values()),
+        "by_concurrency": rates,
+        "server_busy_share": max(busy.values()),
+        "server_busy_by_concurrency": busy,
     }
-    return {"requests_per_second": max(rates.values()), "by_concurrency": rates}
 
 
 def replay(url: str, requests: list[dict[str, Any]], concurrency: int) -> float:

@@ -7,7 +7,8 @@ CPUs, the server has one and the collector (and the replay) the other, as AWS's 
 on the scanner's CPUs (bench.measure.split_cpus). After each collection its recorded requests
 are sent again as fast as the server answers (bench.ceiling): `requests / ceiling` is the
 shortest a collection of that estate can take on that server, and wall / floor says how much of
-the time the collector leaves the server idle.
+the time the collector leaves the server idle. The server's CPU seconds during the collection
+ask the same of the collection itself: wall / busy floor (round_figures says why both).
 """
 
 import json
@@ -51,7 +52,9 @@ def measure(repositories: int, consumers: bool = False, rounds: int = ROUNDS) ->
         in_child("bench.collection", "--child", url, cpus=client_cpus)
         for _ in range(rounds):
             _reset(url)  # forget what was recorded, the replays included
+            before = ceiling.server_cpu_seconds(url)
             figures = in_child("bench.collection", "--child", url, cpus=client_cpus)
+            figures["server_cpu_seconds"] = ceiling.server_cpu_seconds(url) - before
             counts = _counts(url)
             limit = ceiling.measure(
                 url, ceiling.recorded_requests(url), Path(directory), cpus=client_cpus
@@ -67,6 +70,14 @@ def measure(repositories: int, consumers: bool = False, rounds: int = ROUNDS) ->
     summary["ceiling_measurements"] = [limit["by_concurrency"] for _, _, limit in measured]
     summary["collection_wall_seconds"] = [m[0]["wall_seconds"] for m in measured]
     summary["wall_over_floor_rounds"] = [r["wall_over_floor"] for r in rounds_seen]
+    # The busy-floor ratio is measured within each collection: its own median stands.
+    busy_ratios = [r["wall_over_busy_floor"] for r in rounds_seen]
+    summary["wall_over_busy_floor_rounds"] = busy_ratios
+    summary["wall_over_busy_floor"] = sorted(busy_ratios)[rounds // 2]
+    summary["server_busy_rounds"] = [
+        {"collection": r["server_busy_share"], "replay": r["replay_server_busy_share"]}
+        for r in rounds_seen
+    ]
     summary["cpus"] = split.as_json() if split else None
     if consumers:
         from bench.consumer_requests import consumer_requests
@@ -77,13 +88,27 @@ def measure(repositories: int, consumers: bool = False, rounds: int = ROUNDS) ->
 
 def round_figures(figures: dict, counts: dict[str, int], limit: dict) -> dict[str, Any]:
     """One round: the server's ceiling (requests/s, the best of its replays), the floor it sets
-    for the collection's requests, and the collection's wall time over it."""
+    for the collection's requests, and the collection's wall time over it.
+
+    And the same question asked of the server's CPU during the collection itself: how busy it
+    was (CPU seconds over wall time, on a CPU of its own) against the busiest its replays kept
+    it. A host whose speed changes from second to second moves the replay-based floor away from
+    the collection it is set against (the server's CPU per request went from 2.1 to 3.3 ms
+    between rounds seconds apart); the busy share is measured while the collection runs.
+    """
     rate = limit["requests_per_second"]
-    floor = sum(counts.values()) / rate
+    requests = sum(counts.values())
+    floor = requests / rate
+    busy = figures["server_cpu_seconds"] / figures["wall_seconds"]
     return {
         "server_ceiling_requests_per_second": round(rate, 1),
         "floor_seconds": round(floor, 2),
         "wall_over_floor": round(figures["wall_seconds"] / floor, 2),
+        "server_busy_share": round(busy, 2),
+        "replay_server_busy_share": round(limit["server_busy_share"], 2),
+        # The collection's own floor: its server CPU, at the busiest share a replay reached.
+        "wall_over_busy_floor": round(limit["server_busy_share"] / busy, 2),
+        "server_cpu_ms_per_request": round(1000 * figures["server_cpu_seconds"] / requests, 2),
     }
 
 

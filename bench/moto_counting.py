@@ -3,8 +3,9 @@
 Run as `python -m bench.moto_counting --repositories N`: it seeds one account with N
 repositories (straight into moto's backend, which is quick), serves on 127.0.0.1 at a free port,
 prints `READY <port>` and answers `GET /_bench/requests` with the counts so far, per operation,
-`GET /_bench/recorded` with the requests themselves (bench.ceiling sends them again) and
-`POST /_bench/reset` by forgetting both.
+`GET /_bench/recorded` with the requests themselves (bench.ceiling sends them again),
+`GET /_bench/cpu` with its own CPU seconds so far, and `POST /_bench/reset` by forgetting the
+counts and the requests.
 """
 
 import argparse
@@ -15,10 +16,11 @@ import json
 import random
 import sys
 import threading
+import time
 from collections import Counter
 from urllib.parse import parse_qs
 
-from bench.ceiling import RECORDED_PATH, record
+from bench.ceiling import CPU_PATH, RECORDED_PATH, record
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
@@ -74,8 +76,12 @@ class RequestCounter:
                 self.recorded.clear()
             start_response("204 No Content", [])
             return []
-        if path in (COUNTS_PATH, RECORDED_PATH):
-            answer = dict(self.counts) if path == COUNTS_PATH else self.recorded
+        if path in (COUNTS_PATH, RECORDED_PATH, CPU_PATH):
+            answer = {
+                COUNTS_PATH: lambda: dict(self.counts),
+                RECORDED_PATH: lambda: self.recorded,
+                CPU_PATH: lambda: {"cpu_seconds": time.process_time()},
+            }[path]()
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps(answer).encode()]
         if not path.startswith("/_bench/"):  # control requests

@@ -65,6 +65,10 @@ def _collection(report: dict[str, Any]) -> str:
             c.get("wall_over_floor"),
             _listed(c.get("wall_over_floor_rounds")),
             c.get("server_ceiling_requests_per_second"),
+            c.get("wall_over_busy_floor"),
+            _listed(c.get("wall_over_busy_floor_rounds")),
+            _busy(c.get("server_busy_rounds")),
+            c.get("server_cpu_ms_per_request"),
             _cpus(c.get("cpus")),
             c.get("peak_rss_mb"),
         ]
@@ -72,12 +76,20 @@ def _collection(report: dict[str, Any]) -> str:
     ]
     headers = ["repositories", "requests", "per repository", "wall s", "floor s"]
     headers += ["wall / floor (median round)", "each round", "server ceiling (requests/s)"]
+    headers += ["wall / busy floor (median)", "each round", "server busy: collection / replay"]
+    headers += ["server CPU ms per request"]
     headers += ["CPUs (server / collector)", "peak RSS MB"]
     return _table(headers, rows)
 
 
 def _listed(values: list | None) -> str | None:
     return ", ".join(str(v) for v in values) if values else None
+
+
+def _busy(rounds: list[dict[str, float]] | None) -> str | None:
+    if not rounds:
+        return None
+    return ", ".join(f"{r['collection']} / {r['replay']}" for r in rounds)
 
 
 def _cpus(split: dict[str, list[int]] | None) -> str:

@@ -79,11 +79,20 @@ def test_collection_bench_against_a_moto_server():
     assert figures["peak_rss_mb"] > 0
     assert figures["server_ceiling_requests_per_second"] > 0
     assert figures["floor_seconds"] > 0 and figures["wall_over_floor"] > 0
-    assert "wall/floor" in table({"collection": [figures], "evaluation": []})
+    # The server's busy share during each collection and during its busiest replay: a share of
+    # one CPU when the server has one of its own.
+    busy = figures["server_busy_rounds"]
+    assert len(busy) == 3 and all(r["collection"] > 0 and r["replay"] > 0 for r in busy)
+    if figures["cpus"]:
+        assert all(r["collection"] <= 1.05 and r["replay"] <= 1.05 for r in busy)
+    assert all(ratio > 0 for ratio in figures["wall_over_busy_floor_rounds"])
+    assert figures["wall_over_busy_floor"] == sorted(figures["wall_over_busy_floor_rounds"])[1]
+    assert figures["server_cpu_ms_per_request"] > 0
+    assert "wall/busy floor" in table({"collection": [figures], "evaluation": []})
 
 
 def test_the_middleware_records_requests_for_the_replay_and_forgets_them_on_reset():
-    from bench.ceiling import RECORDED_PATH
+    from bench.ceiling import CPU_PATH, RECORDED_PATH
     from bench.moto_counting import RESET_PATH
 
     counter = RequestCounter(lambda environ, start_response: start_response("200 OK", []) or [])
@@ -103,6 +112,10 @@ def test_the_middleware_records_requests_for_the_replay_and_forgets_them_on_rese
     assert base64.b64decode(recorded["body"]) == body
     _call(counter, {"PATH_INFO": RESET_PATH, "REQUEST_METHOD": "POST"})
     assert json.loads(_call(counter, {"PATH_INFO": RECORDED_PATH})[1]) == []
+    # The server's own CPU seconds, which the busy floor is measured with: not a request.
+    cpu = json.loads(_call(counter, {"PATH_INFO": CPU_PATH})[1])["cpu_seconds"]
+    sum(range(2_000_000))  # some CPU in this process, which is the server's here
+    assert json.loads(_call(counter, {"PATH_INFO": CPU_PATH})[1])["cpu_seconds"] > cpu
     assert json.loads(_call(counter, {"PATH_INFO": COUNTS_PATH})[1]) == {}
 
 
