@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.measure import in_child
+from bench.measure import answer, in_child
 
 RECORDED_PATH = "/_bench/recorded"
 # GET: the server process's CPU seconds so far (all its threads).
@@ -34,13 +34,11 @@ _SET_BY_CLIENT = ("HTTP_HOST", "HTTP_CONTENT_LENGTH", "HTTP_CONNECTION")
 
 
 def server_cpu_seconds(url: str) -> float:
-    with urllib.request.urlopen(url + CPU_PATH, timeout=30) as response:
-        return json.loads(response.read())["cpu_seconds"]
+    return answer(url + CPU_PATH)["cpu_seconds"]
 
 
 def recorded_requests(url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(url + RECORDED_PATH, timeout=60) as response:
-        return json.loads(response.read())
+    return answer(url + RECORDED_PATH, timeout=60)
 
 
 def record(environ: dict[str, Any], body: bytes) -> dict[str, Any]:

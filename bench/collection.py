@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import ceiling
-from bench.measure import in_child, own_peak_rss_kb, serving, split_cpus
+from bench.measure import answer, in_child, own_peak_rss_kb, serving, split_cpus
 from bench.moto_counting import COUNTS_PATH, REGION, RESET_PATH
 
 # Calls made once per region (or per page of a listing), whatever the number of repositories.
@@ -139,8 +139,7 @@ def _reset(url: str) -> None:
 
 
 def _counts(url: str) -> dict[str, int]:
-    with urllib.request.urlopen(url + COUNTS_PATH, timeout=30) as response:
-        return json.loads(response.read())
+    return answer(url + COUNTS_PATH)
 
 
 def child(url: str) -> None:

@@ -36,6 +36,7 @@ import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field, fields
 
+from bench.measure import answer
 from bench.moto_counting import (
     REGION,
     RequestCounter,
@@ -228,8 +229,7 @@ def set_plan(url: str, plan: dict) -> None:
 
 def injected(url: str) -> dict[str, int]:
     """The faults the server at `url` answered since its plan was set, by kind."""
-    with urllib.request.urlopen(url + FAULTS_PATH, timeout=30) as response:
-        return json.loads(response.read())
+    return answer(url + FAULTS_PATH)
 
 
 def main(argv: list[str] | None = None) -> None:

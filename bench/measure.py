@@ -11,6 +11,7 @@ import resource
 import subprocess
 import sys
 import threading
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,13 @@ def serving(module: str, *args: str, cpus: frozenset[int] | None = None) -> Iter
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def answer(url: str, timeout: float = 30) -> Any:
+    """What a bench server (bench.moto_counting, bench.faults) answers at one of its control
+    URLs, as JSON."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
 
 
 def in_child(

@@ -87,9 +87,7 @@ def _listed(values: list | None) -> str | None:
 
 
 def _busy(rounds: list[dict[str, float]] | None) -> str | None:
-    if not rounds:
-        return None
-    return ", ".join(f"{r['collection']} / {r['replay']}" for r in rounds)
+    return _listed([f"{r['collection']} / {r['replay']}" for r in rounds or ()])
 
 
 def _cpus(split: dict[str, list[int]] | None) -> str:
