@@ -67,6 +67,7 @@ def measure(repositories: int, consumers: bool = False, rounds: int = ROUNDS) ->
     median = sorted(range(rounds), key=lambda i: rounds_seen[i]["wall_over_floor"])[rounds // 2]
     figures, counts, _ = measured[median]
     summary = summarise(repositories, figures, counts) | rounds_seen[median]
+    summary["median_round"] = median  # which of the rounds below stands for the size
     summary["ceiling_measurements"] = [limit["by_concurrency"] for _, _, limit in measured]
     summary["collection_wall_seconds"] = [m[0]["wall_seconds"] for m in measured]
     summary["wall_over_floor_rounds"] = [r["wall_over_floor"] for r in rounds_seen]

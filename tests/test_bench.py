@@ -62,7 +62,9 @@ def test_collection_bench_against_a_moto_server():
     ratios = figures["wall_over_floor_rounds"]
     assert len(ratios) == len(figures["ceiling_measurements"]) == 3
     assert figures["wall_over_floor"] == sorted(ratios)[1]
-    median = ratios.index(figures["wall_over_floor"])
+    # Two rounds can round to the same ratio: the results name the round that stands.
+    median = figures["median_round"]
+    assert ratios[median] == figures["wall_over_floor"]
     assert figures["wall_seconds"] == figures["collection_wall_seconds"][median]
     best = max(figures["ceiling_measurements"][median].values())
     assert figures["server_ceiling_requests_per_second"] == round(best, 1)
